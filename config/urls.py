@@ -1,0 +1,15 @@
+"""URL map of the whole project: each app brings its own urls module."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from rapport.api.urls import api
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="customers:list", permanent=False)),
+    path("accounts/", include("rapport.accounts.urls")),
+    path("customers/", include("rapport.customers.urls")),
+    path("api/v1/", api.urls),
+    path("django-admin/", admin.site.urls),
+]

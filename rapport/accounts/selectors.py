@@ -1,0 +1,51 @@
+"""Reads for staff accounts, scoped to who asks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import QuerySet
+
+from rapport.accounts.models import ApiToken, AuditEntry, User
+from rapport.accounts.permissions import Actor, Perm
+
+
+def tokens_of(actor: Actor) -> QuerySet[ApiToken]:
+    actor.require(Perm.TOKENS_OWN)
+    return ApiToken.objects.filter(user=actor.user)
+
+
+def audit_entries_visible_to(
+    actor: Actor,
+    *,
+    action: str = "",
+    actor_email: str = "",
+    target_type: str = "",
+    target_id: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[AuditEntry]:
+    actor.require(Perm.AUDIT_VIEW)
+    entries = AuditEntry.objects.all()
+    if action:
+        entries = entries.filter(action=action)
+    if actor_email:
+        entries = entries.filter(actor_label=actor_email.strip().lower())
+    if target_type:
+        entries = entries.filter(target_type=target_type)
+    if target_id:
+        entries = entries.filter(target_id=target_id)
+    if since:
+        entries = entries.filter(created_at__gte=since)
+    if until:
+        entries = entries.filter(created_at__lt=until)
+    return entries
+
+
+def audit_actions() -> list[str]:
+    return list(AuditEntry.objects.order_by().values_list("action", flat=True).distinct())
+
+
+def staff_for_assignment() -> QuerySet[User]:
+    """Staff who can own customer relationships (associates)."""
+    return User.objects.filter(is_active=True, role__in=["admin", "lead", "agent"])

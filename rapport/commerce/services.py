@@ -1,0 +1,347 @@
+"""Writes for commerce: products, orders, shipments and wishlists, idempotent by the store's external ids."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+
+from rapport.accounts.audit import changed, record_audit, snapshot
+from rapport.accounts.permissions import Actor, Perm
+from rapport.commerce.models import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    Product,
+    Shipment,
+    ShipmentStatus,
+    WishlistItem,
+)
+from rapport.core.errors import Conflict, NotFound, ValidationFailed
+from rapport.customers.events import record_event
+from rapport.customers.models import Customer
+
+PRODUCT_FIELDS = ["external_id", "sku", "name", "category", "brand", "price", "currency", "is_active"]
+ORDER_FIELDS = ["external_id", "number", "customer", "status", "placed_at", "currency", "shipping_total", "total"]
+SHIPMENT_FIELDS = [
+    "external_id",
+    "order",
+    "carrier",
+    "tracking_number",
+    "status",
+    "shipped_at",
+    "delivered_at",
+    "signed_for_name",
+]
+
+
+def _money(value: object, field: str) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise ValidationFailed(f"{field} must be a number, got {value!r}", code="invalid_amount") from exc
+    if not amount.is_finite() or amount < 0:
+        raise ValidationFailed(f"{field} must be zero or more", code="invalid_amount")
+    return amount.quantize(Decimal("0.01"))
+
+
+def _currency(value: str) -> str:
+    code = (value or "").strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise ValidationFailed(f"currency must be a three-letter ISO code, got {value!r}", code="invalid_currency")
+    return code
+
+
+def live_customer(customer: Customer) -> Customer:
+    """Follow a merge: records pushed for a merged-away customer land on the survivor."""
+    while customer.merged_into_id is not None:
+        customer = Customer.objects.get(pk=customer.merged_into_id)
+    return customer
+
+
+def upsert_product(
+    *,
+    actor: Actor | None,
+    sku: str,
+    name: str,
+    price: object,
+    currency: str = "EUR",
+    category: str = "",
+    brand: str = "",
+    external_id: str | None = None,
+    is_active: bool = True,
+) -> tuple[Product, bool]:
+    """Create or update a product found by external id, else by SKU. Returns (product, created)."""
+    if actor is not None:
+        actor.require(Perm.COMMERCE_EDIT)
+    sku = sku.strip()
+    name = name.strip()
+    if not sku:
+        raise ValidationFailed("a product needs a SKU", code="sku_required")
+    if not name:
+        raise ValidationFailed("a product needs a name", code="name_required")
+    values = {
+        "sku": sku,
+        "name": name,
+        "price": _money(price, "price"),
+        "currency": _currency(currency),
+        "category": category.strip(),
+        "brand": brand.strip(),
+        "is_active": is_active,
+    }
+    with transaction.atomic():
+        product = None
+        if external_id:
+            product = Product.objects.select_for_update().filter(external_id=external_id).first()
+        if product is None:
+            product = Product.objects.select_for_update().filter(sku=sku).first()
+            if product is not None and external_id and product.external_id not in (None, external_id):
+                raise Conflict(f"SKU {sku} belongs to another product", code="sku_taken")
+        elif Product.objects.filter(sku=sku).exclude(pk=product.pk).exists():
+            raise Conflict(f"SKU {sku} belongs to another product", code="sku_taken")
+        if product is None:
+            product = Product.objects.create(external_id=external_id or None, **values)
+            record_audit(actor=actor, action="product.create", target=product, after=snapshot(product, PRODUCT_FIELDS))
+            return product, True
+        before = snapshot(product, PRODUCT_FIELDS)
+        for field, value in values.items():
+            setattr(product, field, value)
+        if external_id:
+            product.external_id = external_id
+        old, new = changed(before, snapshot(product, PRODUCT_FIELDS))
+        if new:
+            product.updated_at = timezone.now()
+            product.save()
+            record_audit(actor=actor, action="product.update", target=product, before=old, after=new)
+    return product, False
+
+
+@dataclass(frozen=True)
+class LineInput:
+    sku: str
+    quantity: int
+    unit_price: object | None = None
+    name: str = ""
+
+
+def _build_lines(order: Order, lines: list[LineInput], currency: str) -> list[OrderLine]:
+    if not lines:
+        raise ValidationFailed("an order needs at least one line", code="order_lines_required")
+    products = {p.sku: p for p in Product.objects.filter(sku__in=[line.sku for line in lines])}
+    built = []
+    for number, line in enumerate(lines, start=1):
+        product = products.get(line.sku)
+        if product is None and (line.unit_price is None or not line.name):
+            raise ValidationFailed(
+                f"line {number}: unknown SKU {line.sku!r} (give a name and unit price for items not in the catalogue)",
+                code="unknown_sku",
+            )
+        if not isinstance(line.quantity, int) or line.quantity < 1:
+            raise ValidationFailed(f"line {number}: quantity must be at least 1", code="invalid_quantity")
+        unit_price = _money(line.unit_price if line.unit_price is not None else product.price, f"line {number} unit price")  # type: ignore[union-attr]
+        built.append(
+            OrderLine(
+                order=order,
+                product=product,
+                sku=line.sku,
+                name=line.name or (product.name if product else line.sku),
+                quantity=line.quantity,
+                unit_price=unit_price,
+                line_total=unit_price * line.quantity,
+            )
+        )
+    return built
+
+
+def upsert_order(
+    *,
+    actor: Actor | None,
+    customer: Customer,
+    number: str,
+    lines: list[LineInput],
+    placed_at: datetime | None = None,
+    currency: str = "EUR",
+    status: str = OrderStatus.PAID,
+    shipping_total: object = 0,
+    external_id: str | None = None,
+) -> tuple[Order, bool]:
+    """Create an order with its lines, or replace an existing one's (found by external id or number)."""
+    if actor is not None:
+        actor.require(Perm.COMMERCE_EDIT)
+    number = number.strip()
+    if not number:
+        raise ValidationFailed("an order needs a number", code="order_number_required")
+    if status not in OrderStatus.values:
+        raise ValidationFailed(f"unknown order status {status!r}", code="invalid_status")
+    currency = _currency(currency)
+    shipping = _money(shipping_total, "shipping_total")
+    placed_at = placed_at or timezone.now()
+    if timezone.is_naive(placed_at):
+        raise ValidationFailed("placed_at needs a time zone", code="naive_datetime")
+    with transaction.atomic():
+        customer = live_customer(customer)
+        order = None
+        if external_id:
+            order = Order.objects.select_for_update().filter(external_id=external_id).first()
+        if order is None:
+            order = Order.objects.select_for_update().filter(number=number).first()
+            if order is not None and external_id and order.external_id not in (None, external_id):
+                raise Conflict(f"order number {number} belongs to another order", code="order_number_taken")
+        elif Order.objects.filter(number=number).exclude(pk=order.pk).exists():
+            raise Conflict(f"order number {number} belongs to another order", code="order_number_taken")
+        created = order is None
+        before = None if created else snapshot(order, ORDER_FIELDS)  # type: ignore[arg-type]
+        if order is None:
+            order = Order(external_id=external_id or None)
+        order.number = number
+        order.customer = customer
+        order.status = status
+        order.placed_at = placed_at
+        order.currency = currency
+        order.shipping_total = shipping
+        built = _build_lines(order, lines, currency)
+        order.total = sum((line.line_total for line in built), shipping)
+        order.updated_at = timezone.now()
+        order.save()
+        if not created:
+            order.lines.all().delete()
+        for line in built:
+            line.order = order
+        OrderLine.objects.bulk_create(built)
+        after = snapshot(order, ORDER_FIELDS) | {"lines": [[b.sku, b.quantity, b.unit_price] for b in built]}
+        if created:
+            record_audit(actor=actor, action="order.create", target=order, after=after)
+            record_event(
+                customer=customer,
+                kind="order.placed",
+                summary=f"Order {order.number} placed: {len(built)} item(s), {order.total} {order.currency}",
+                actor=actor,
+                subject=order,
+                occurred_at=order.placed_at,
+                data={"total": str(order.total), "currency": order.currency},
+            )
+        else:
+            old, new = changed(before or {}, after)
+            if new:
+                record_audit(actor=actor, action="order.update", target=order, before=old, after=new)
+                if "status" in new:
+                    record_event(
+                        customer=customer,
+                        kind="order.status_changed",
+                        summary=f"Order {order.number} is now {order.get_status_display().lower()}",
+                        actor=actor,
+                        subject=order,
+                    )
+    return order, created
+
+
+def upsert_shipment(
+    *,
+    actor: Actor | None,
+    order: Order,
+    carrier: str = "",
+    tracking_number: str = "",
+    status: str = ShipmentStatus.PENDING,
+    shipped_at: datetime | None = None,
+    delivered_at: datetime | None = None,
+    signed_for_name: str = "",
+    external_id: str | None = None,
+) -> tuple[Shipment, bool]:
+    if actor is not None:
+        actor.require(Perm.COMMERCE_EDIT)
+    if status not in ShipmentStatus.values:
+        raise ValidationFailed(f"unknown shipment status {status!r}", code="invalid_status")
+    if status == ShipmentStatus.DELIVERED and delivered_at is None:
+        delivered_at = timezone.now()
+    with transaction.atomic():
+        shipment = None
+        if external_id:
+            shipment = Shipment.objects.select_for_update().filter(external_id=external_id).first()
+        elif tracking_number:
+            shipment = (
+                Shipment.objects.select_for_update()
+                .filter(order=order, carrier=carrier, tracking_number=tracking_number)
+                .first()
+            )
+        created = shipment is None
+        if shipment is None:
+            shipment = Shipment(external_id=external_id or None, order=order)
+        elif shipment.order_id != order.pk:
+            raise Conflict("this shipment belongs to another order", code="shipment_order_mismatch")
+        before = None if created else snapshot(shipment, SHIPMENT_FIELDS)
+        shipment.carrier = carrier.strip()
+        shipment.tracking_number = tracking_number.strip()
+        shipment.status = status
+        shipment.shipped_at = shipped_at or shipment.shipped_at
+        shipment.delivered_at = delivered_at or shipment.delivered_at
+        shipment.signed_for_name = signed_for_name.strip() or shipment.signed_for_name
+        shipment.updated_at = timezone.now()
+        shipment.save()
+        after = snapshot(shipment, SHIPMENT_FIELDS)
+        old, new = changed(before or {}, after)
+        if created or new:
+            record_audit(
+                actor=actor,
+                action="shipment.create" if created else "shipment.update",
+                target=shipment,
+                before=None if created else old,
+                after=after if created else new,
+            )
+        if created or "status" in new:
+            signed = f", signed for by {shipment.signed_for_name}" if shipment.signed_for_name else ""
+            record_event(
+                customer=order.customer,
+                kind=f"shipment.{shipment.status}",
+                summary=(
+                    f"Order {order.number}: shipment {shipment.carrier} {shipment.tracking_number} "
+                    f"{shipment.get_status_display().lower()}{signed}"
+                ).replace("  ", " "),
+                actor=actor,
+                subject=shipment,
+                occurred_at=(
+                    shipment.delivered_at
+                    if shipment.status == ShipmentStatus.DELIVERED and shipment.delivered_at
+                    else timezone.now()
+                ),
+            )
+    return shipment, created
+
+
+def add_to_wishlist(*, actor: Actor | None, customer: Customer, product: Product) -> WishlistItem:
+    if actor is not None:
+        actor.require(Perm.COMMERCE_EDIT)
+    with transaction.atomic():
+        customer = live_customer(customer)
+        item, created = WishlistItem.objects.get_or_create(customer=customer, product=product)
+        if created:
+            record_audit(actor=actor, action="wishlist.add", target=customer, after={"sku": product.sku})
+            record_event(
+                customer=customer,
+                kind="wishlist.added",
+                summary=f"Added {product.name} to the wishlist",
+                actor=actor,
+                subject=product,
+            )
+    return item
+
+
+def remove_from_wishlist(*, actor: Actor | None, customer: Customer, product: Product) -> None:
+    if actor is not None:
+        actor.require(Perm.COMMERCE_EDIT)
+    with transaction.atomic():
+        deleted, _ = WishlistItem.objects.filter(customer=customer, product=product).delete()
+        if not deleted:
+            raise NotFound(f"{product.sku} is not on this wishlist", code="wishlist_item_not_found")
+        record_audit(actor=actor, action="wishlist.remove", target=customer, before={"sku": product.sku})
+
+
+def move_commerce_records(source: Customer, target: Customer) -> dict[str, int]:
+    """Merge step: the survivor takes the orders and wishlist of the merged customer."""
+    orders = Order.objects.filter(customer=source).update(customer=target)
+    owned = set(WishlistItem.objects.filter(customer=target).values_list("product_id", flat=True))
+    WishlistItem.objects.filter(customer=source, product_id__in=owned).delete()
+    wishlist = WishlistItem.objects.filter(customer=source).update(customer=target)
+    return {"orders": orders, "wishlist": wishlist}

@@ -1,0 +1,215 @@
+"""Customer pages: the searchable list, the 360, notes and tags in place, merging duplicates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from rapport.accounts.permissions import Actor, Perm
+from rapport.accounts.selectors import staff_for_assignment
+from rapport.accounts.web import staff_view
+from rapport.commerce import selectors as commerce
+from rapport.core.errors import RapportError
+from rapport.customers import selectors, services
+from rapport.customers.forms import AssociateForm, MergeForm, NoteForm, TagForm
+from rapport.customers.models import Customer
+
+
+def _int_or_none(raw: str | None) -> int | None:
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@staff_view(Perm.CUSTOMERS_VIEW)
+def customer_list(request: HttpRequest, actor: Actor) -> HttpResponse:
+    query = request.GET.get("q", "")
+    tag = request.GET.get("tag", "")
+    associate = request.GET.get("associate", "")
+    customers = selectors.search_customers(
+        actor,
+        query=query,
+        tag=tag,
+        associate_id=_int_or_none(associate),
+        unassigned=associate == "none",
+    ).order_by("name", "id")
+    page = Paginator(
+        selectors.customer_list_page(customers), settings.RAPPORT_LIST_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "page": page,
+        "query": query,
+        "tag": tag,
+        "associate": associate,
+        "params": params.urlencode(),
+        "tags": selectors.tags_in_use(),
+        "staff": staff_for_assignment(),
+    }
+    template = "customers/list.html#results" if request.htmx else "customers/list.html"
+    return render(request, template, context)
+
+
+def _parse_cursor(request: HttpRequest) -> tuple[datetime | None, int | None]:
+    raw_time, raw_id = request.GET.get("before", ""), request.GET.get("before_id", "")
+    try:
+        return datetime.fromisoformat(raw_time), int(raw_id)
+    except ValueError:
+        return None, None
+
+
+def _detail_context(request: HttpRequest, actor: Actor, customer: Customer) -> dict[str, object]:
+    before, before_id = _parse_cursor(request)
+    timeline = selectors.timeline_for(actor, customer, before=before, before_id=before_id)
+    can_edit = actor.can(Perm.CUSTOMERS_EDIT)
+    return {
+        "customer": customer,
+        "identities": list(customer.identities.all()),
+        "tags": list(customer.tags.all()),
+        "preferences": list(customer.preferences.all()),
+        "spend": commerce.lifetime_spend(actor, customer),
+        "orders": commerce.recent_orders(actor, customer),
+        "wishlist": list(commerce.wishlist_of(actor, customer)),
+        "timeline": timeline,
+        "next_cursor": timeline[-1] if len(timeline) == selectors.TIMELINE_PAGE else None,
+        "note_form": NoteForm(),
+        "tag_form": TagForm(),
+        "associate_form": AssociateForm(
+            initial={"associate": customer.associate_id},
+            choices=[(str(u.pk), u.display_name) for u in staff_for_assignment()],
+        )
+        if can_edit
+        else None,
+    }
+
+
+@staff_view(Perm.CUSTOMERS_VIEW)
+def customer_detail(request: HttpRequest, actor: Actor, customer_id: int) -> HttpResponse:
+    customer = selectors.access_customer(actor, customer_id)
+    if customer.merged_into_id is not None:
+        return redirect("customers:detail", customer_id=customer.merged_into_id)
+    context = _detail_context(request, actor, customer)
+    if request.htmx and request.GET.get("before"):
+        return render(request, "customers/detail.html#timeline-page", context)
+    return render(request, "customers/detail.html", context)
+
+
+def _live_customer(actor: Actor, customer_id: int) -> Customer:
+    customer = selectors.access_customer(actor, customer_id)
+    if customer.is_merged:
+        raise RapportError("this customer was merged into another", code="customer_merged")
+    return customer
+
+
+@require_POST
+@staff_view(Perm.CUSTOMERS_EDIT)
+def add_note(request: HttpRequest, actor: Actor, customer_id: int) -> HttpResponse:
+    customer = _live_customer(actor, customer_id)
+    form = NoteForm(request.POST)
+    status = 200
+    if form.is_valid():
+        try:
+            services.add_note(actor=actor, customer=customer, body=form.cleaned_data["body"])
+        except RapportError as error:
+            form.add_error("body", error.detail)
+            status = 422
+        else:
+            form = NoteForm()
+    else:
+        status = 422
+    if not request.htmx:
+        if status != 200:
+            messages.error(request, "The note was not saved: " + "; ".join(form.errors.get("body", [])))
+        return redirect("customers:detail", customer_id=customer.pk)
+    context = _detail_context(request, actor, customer) | {"note_form": form}
+    return render(request, "customers/detail.html#timeline-section", context, status=status)
+
+
+def _tags_response(request: HttpRequest, actor: Actor, customer: Customer, form: TagForm, status: int) -> HttpResponse:
+    if not request.htmx:
+        if status != 200:
+            messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("customers:detail", customer_id=customer.pk)
+    context = {"customer": customer, "tags": list(customer.tags.all()), "tag_form": form}
+    return render(request, "customers/detail.html#tags", context, status=status)
+
+
+@require_POST
+@staff_view(Perm.CUSTOMERS_EDIT)
+def add_tag(request: HttpRequest, actor: Actor, customer_id: int) -> HttpResponse:
+    customer = _live_customer(actor, customer_id)
+    form = TagForm(request.POST)
+    status = 200
+    if form.is_valid():
+        try:
+            services.add_tag(actor=actor, customer=customer, name=form.cleaned_data["name"])
+            form = TagForm()
+        except RapportError as error:
+            form.add_error("name", error.detail)
+            status = 422
+    else:
+        status = 422
+    return _tags_response(request, actor, customer, form, status)
+
+
+@require_POST
+@staff_view(Perm.CUSTOMERS_EDIT)
+def remove_tag(request: HttpRequest, actor: Actor, customer_id: int, name: str) -> HttpResponse:
+    customer = _live_customer(actor, customer_id)
+    services.remove_tag(actor=actor, customer=customer, name=name)
+    return _tags_response(request, actor, customer, TagForm(), 200)
+
+
+@require_POST
+@staff_view(Perm.CUSTOMERS_EDIT)
+def set_associate(request: HttpRequest, actor: Actor, customer_id: int) -> HttpResponse:
+    customer = _live_customer(actor, customer_id)
+    form = AssociateForm(
+        request.POST, choices=[(str(u.pk), u.display_name) for u in staff_for_assignment()]
+    )
+    if form.is_valid():
+        services.update_customer(
+            actor=actor, customer=customer, associate_id=form.cleaned_data["associate"]
+        )
+        messages.success(request, "Associate updated.")
+    else:
+        messages.error(request, "Choose a member of staff.")
+    return redirect("customers:detail", customer_id=customer.pk)
+
+
+@staff_view(Perm.CUSTOMERS_MERGE)
+def merge(request: HttpRequest, actor: Actor, customer_id: int) -> HttpResponse:
+    """Merge a duplicate (the source) into this customer (the survivor)."""
+    target = _live_customer(actor, customer_id)
+    if request.method == "POST":
+        form = MergeForm(request.POST)
+        if form.is_valid():
+            source = _live_customer(actor, form.cleaned_data["source"])
+            services.merge_customers(actor=actor, source=source, target=target)
+            messages.success(request, f"Merged {source} into {target}.")
+            return redirect("customers:detail", customer_id=target.pk)
+    query = request.GET.get("q", "")
+    candidates = (
+        selectors.customer_list_page(
+            selectors.search_customers(actor, query=query).exclude(pk=target.pk).order_by("name", "id")
+        )[:20]
+        if query
+        else []
+    )
+    source = None
+    source_id = _int_or_none(request.GET.get("source"))
+    if source_id is not None:
+        source = _live_customer(actor, source_id)
+    return render(
+        request,
+        "customers/merge.html",
+        {"customer": target, "query": query, "candidates": candidates, "source": source},
+    )
