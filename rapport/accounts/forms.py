@@ -13,6 +13,10 @@ class EmailAuthenticationForm(AuthenticationForm):
         label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
 
+    def clean_username(self) -> str:
+        # Addresses are stored lower-case; people type them however they like.
+        return str(self.cleaned_data["username"]).strip().lower()
+
 
 class TokenForm(forms.Form):
     name = forms.CharField(max_length=100)

@@ -56,9 +56,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.TOKENS_OWN,
         }
     ),
-    Role.AGENT: frozenset(
-        {Perm.CUSTOMERS_VIEW, Perm.CUSTOMERS_EDIT, Perm.COMMERCE_VIEW, Perm.TOKENS_OWN}
-    ),
+    Role.AGENT: frozenset({Perm.CUSTOMERS_VIEW, Perm.CUSTOMERS_EDIT, Perm.COMMERCE_VIEW, Perm.TOKENS_OWN}),
     Role.ANALYST: frozenset({Perm.CUSTOMERS_VIEW, Perm.COMMERCE_VIEW, Perm.TOKENS_OWN}),
 }
 
@@ -70,11 +68,7 @@ def role_permissions(role: str) -> frozenset[Perm]:
 def scopes_for_role(role: str) -> list[str]:
     """The scopes a user of this role may put on a token: never more than the role itself allows."""
     perms = role_permissions(role)
-    return [
-        scope
-        for scope in SCOPES
-        if any(PERMISSION_SCOPE[perm] == scope for perm in perms)
-    ]
+    return [scope for scope in SCOPES if any(PERMISSION_SCOPE[perm] == scope for perm in perms)]
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from django.db import DatabaseError
 
 DEMO_DOMAIN = "demo.test"
 DEMO_EMAILS = tuple(f"{role}@{DEMO_DOMAIN}" for role in ("admin", "lead", "agent", "analyst"))
-DEMO_PASSWORD = "demo"
+DEMO_PASSWORD = "demo"  # noqa: S105 - published on purpose; production refuses these logins
 
 
 def demo_users_present() -> bool:

@@ -15,7 +15,7 @@ from rapport.accounts.models import ApiToken, Role, Team, User
 from rapport.accounts.permissions import SCOPES, Actor, Perm, scopes_for_role
 from rapport.core.errors import Conflict, NotFound, ValidationFailed
 
-TOKEN_PREFIX = "rpt_"
+TOKEN_PREFIX = "rpt_"  # noqa: S105 - a public marker, not a secret
 # Writing last_used_at on every request would turn every API read into a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -41,9 +41,7 @@ def create_api_token(*, actor: Actor, name: str, scopes: list[str]) -> IssuedTok
         raise ValidationFailed(f"unknown scopes: {', '.join(unknown)}", code="unknown_scope")
     beyond_role = sorted(set(scopes) - set(scopes_for_role(actor.user.role)))
     if beyond_role:
-        raise ValidationFailed(
-            f"your role cannot grant: {', '.join(beyond_role)}", code="scope_beyond_role"
-        )
+        raise ValidationFailed(f"your role cannot grant: {', '.join(beyond_role)}", code="scope_beyond_role")
     if not scopes:
         raise ValidationFailed("choose at least one scope", code="scope_required")
     secret = secrets.token_urlsafe(32)

@@ -23,7 +23,14 @@ class Problem(Schema):
 
 
 def problem(
-    api: NinjaAPI, request: HttpRequest, *, status: int, code: str, title: str, detail: str, errors: Any = None
+    api: NinjaAPI,
+    request: HttpRequest,
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    errors: Any = None,
 ) -> HttpResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + code,
@@ -43,7 +50,12 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(RapportError)
     def rapport_error(request: HttpRequest, exc: RapportError) -> HttpResponse:
         return problem(
-            api, request, status=exc.status, code=exc.code, title=exc.title, detail=exc.detail,
+            api,
+            request,
+            status=exc.status,
+            code=exc.code,
+            title=exc.title,
+            detail=exc.detail,
             errors=exc.errors or None,
         )
 
@@ -54,14 +66,23 @@ def install_problem_handlers(api: NinjaAPI) -> None:
             for e in exc.errors
         ]
         return problem(
-            api, request, status=422, code="invalid_request", title="Invalid request",
-            detail="the request does not match the schema", errors=errors,
+            api,
+            request,
+            status=422,
+            code="invalid_request",
+            title="Invalid request",
+            detail="the request does not match the schema",
+            errors=errors,
         )
 
     @api.exception_handler(AuthenticationError)
     def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         response = problem(
-            api, request, status=401, code="not_authenticated", title="Not authenticated",
+            api,
+            request,
+            status=401,
+            code="not_authenticated",
+            title="Not authenticated",
             detail="send a valid bearer token or sign in",
         )
         response["WWW-Authenticate"] = "Bearer"
@@ -70,6 +91,10 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return problem(
-            api, request, status=exc.status_code, code=f"http_{exc.status_code}",
-            title="Request failed", detail=str(exc),
+            api,
+            request,
+            status=exc.status_code,
+            code=f"http_{exc.status_code}",
+            title="Request failed",
+            detail=str(exc),
         )

@@ -91,9 +91,7 @@ class Shipment(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
     carrier = models.CharField(max_length=64, blank=True)
     tracking_number = models.CharField(max_length=100, blank=True, db_index=True)
-    status = models.CharField(
-        max_length=20, choices=ShipmentStatus.choices, default=ShipmentStatus.PENDING
-    )
+    status = models.CharField(max_length=20, choices=ShipmentStatus.choices, default=ShipmentStatus.PENDING)
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     signed_for_name = models.CharField(max_length=200, blank=True)

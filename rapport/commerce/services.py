@@ -25,7 +25,16 @@ from rapport.customers.events import record_event
 from rapport.customers.models import Customer
 
 PRODUCT_FIELDS = ["external_id", "sku", "name", "category", "brand", "price", "currency", "is_active"]
-ORDER_FIELDS = ["external_id", "number", "customer", "status", "placed_at", "currency", "shipping_total", "total"]
+ORDER_FIELDS = [
+    "external_id",
+    "number",
+    "customer",
+    "status",
+    "placed_at",
+    "currency",
+    "shipping_total",
+    "total",
+]
 SHIPMENT_FIELDS = [
     "external_id",
     "order",
@@ -51,15 +60,18 @@ def _money(value: object, field: str) -> Decimal:
 def _currency(value: str) -> str:
     code = (value or "").strip().upper()
     if len(code) != 3 or not code.isalpha():
-        raise ValidationFailed(f"currency must be a three-letter ISO code, got {value!r}", code="invalid_currency")
+        raise ValidationFailed(
+            f"currency must be a three-letter ISO code, got {value!r}", code="invalid_currency"
+        )
     return code
 
 
 def live_customer(customer: Customer) -> Customer:
     """Follow a merge: records pushed for a merged-away customer land on the survivor."""
-    while customer.merged_into_id is not None:
-        customer = Customer.objects.get(pk=customer.merged_into_id)
-    return customer
+    # Read from the database: the caller's copy may predate the merge.
+    merged_into = Customer.objects.filter(pk=customer.pk).values_list("merged_into_id", flat=True).first()
+    # merge_customers re-points earlier merges at the final survivor, so one hop is enough.
+    return Customer.objects.get(pk=merged_into) if merged_into is not None else customer
 
 
 def upsert_product(
@@ -104,7 +116,9 @@ def upsert_product(
             raise Conflict(f"SKU {sku} belongs to another product", code="sku_taken")
         if product is None:
             product = Product.objects.create(external_id=external_id or None, **values)
-            record_audit(actor=actor, action="product.create", target=product, after=snapshot(product, PRODUCT_FIELDS))
+            record_audit(
+                actor=actor, action="product.create", target=product, after=snapshot(product, PRODUCT_FIELDS)
+            )
             return product, True
         before = snapshot(product, PRODUCT_FIELDS)
         for field, value in values.items():
@@ -136,12 +150,15 @@ def _build_lines(order: Order, lines: list[LineInput], currency: str) -> list[Or
         product = products.get(line.sku)
         if product is None and (line.unit_price is None or not line.name):
             raise ValidationFailed(
-                f"line {number}: unknown SKU {line.sku!r} (give a name and unit price for items not in the catalogue)",
+                f"line {number}: unknown SKU {line.sku!r} "
+                "(give a name and unit price for items not in the catalogue)",
                 code="unknown_sku",
             )
         if not isinstance(line.quantity, int) or line.quantity < 1:
             raise ValidationFailed(f"line {number}: quantity must be at least 1", code="invalid_quantity")
-        unit_price = _money(line.unit_price if line.unit_price is not None else product.price, f"line {number} unit price")  # type: ignore[union-attr]
+        unit_price = _money(
+            line.unit_price if line.unit_price is not None else product.price, f"line {number} unit price"
+        )  # type: ignore[union-attr]
         built.append(
             OrderLine(
                 order=order,

@@ -12,9 +12,7 @@ class RapportError(Exception):
     code = "bad_request"
     title = "Bad request"
 
-    def __init__(
-        self, detail: str, *, code: str | None = None, errors: dict[str, Any] | None = None
-    ) -> None:
+    def __init__(self, detail: str, *, code: str | None = None, errors: dict[str, Any] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         if code is not None:

@@ -7,7 +7,9 @@ from django import forms
 
 class NoteForm(forms.Form):
     body = forms.CharField(
-        label="Note", max_length=10_000, widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Add a note…"})
+        label="Note",
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Add a note…"}),
     )
 
 

@@ -56,17 +56,13 @@ def normalise_identity(identity: IdentityInput, *, default_region: str | None = 
     raise ValidationFailed(f"unknown identity kind {identity.kind!r}", code="invalid_identity_kind")
 
 
-def _check_identities_free(
-    normalised: list[tuple[str, str]], *, owner: Customer | None = None
-) -> None:
+def _check_identities_free(normalised: list[tuple[str, str]], *, owner: Customer | None = None) -> None:
     seen: set[tuple[str, str]] = set()
     for kind, value in normalised:
         if (kind, value) in seen:
             raise ValidationFailed(f"{value} is listed twice", code="duplicate_identity")
         seen.add((kind, value))
-        taken = Identity.objects.filter(kind=kind, value=value).exclude(
-            customer=owner.pk if owner else None
-        )
+        taken = Identity.objects.filter(kind=kind, value=value).exclude(customer=owner.pk if owner else None)
         if taken.exists():
             raise Conflict(f"{value} belongs to another customer", code="identity_taken")
 
@@ -109,9 +105,7 @@ def create_customer(
         actor.require(Perm.CUSTOMERS_EDIT)
     country = country.upper()
     _validate_choices(language=language, time_zone=time_zone, country=country)
-    normalised = [
-        (i.kind, normalise_identity(i, default_region=country)) for i in identities or []
-    ]
+    normalised = [(i.kind, normalise_identity(i, default_region=country)) for i in identities or []]
     associate = _associate(associate_id)
     with transaction.atomic():
         _check_identities_free(normalised)
@@ -133,7 +127,9 @@ def create_customer(
         primary_kinds: set[str] = set()
         rows = []
         for kind, value in normalised:
-            rows.append(Identity(customer=customer, kind=kind, value=value, is_primary=kind not in primary_kinds))
+            rows.append(
+                Identity(customer=customer, kind=kind, value=value, is_primary=kind not in primary_kinds)
+            )
             primary_kinds.add(kind)
         Identity.objects.bulk_create(rows)
         if tags:
@@ -167,9 +163,7 @@ def update_customer(*, actor: Actor | None, customer: Customer, **changes: Any) 
             changes["external_id"] = changes["external_id"] or None
             if (
                 changes["external_id"]
-                and Customer.objects.filter(external_id=changes["external_id"])
-                .exclude(pk=locked.pk)
-                .exists()
+                and Customer.objects.filter(external_id=changes["external_id"]).exclude(pk=locked.pk).exists()
             ):
                 raise Conflict("external id is taken", code="external_id_taken")
         now = timezone.now()
@@ -225,9 +219,7 @@ def add_identity(
             value=normalised,
             is_primary=is_primary or not has_primary.exists(),
         )
-        record_audit(
-            actor=actor, action="identity.add", target=customer, after={"identity": str(identity)}
-        )
+        record_audit(actor=actor, action="identity.add", target=customer, after={"identity": str(identity)})
         record_event(
             customer=customer,
             kind="identity.added",
@@ -299,9 +291,7 @@ def add_note(*, actor: Actor, customer: Customer, body: str) -> Note:
     if not body:
         raise ValidationFailed("a note cannot be empty", code="note_empty")
     if len(body) > MAX_NOTE_LENGTH:
-        raise ValidationFailed(
-            f"a note is at most {MAX_NOTE_LENGTH} characters", code="note_too_long"
-        )
+        raise ValidationFailed(f"a note is at most {MAX_NOTE_LENGTH} characters", code="note_too_long")
     with transaction.atomic():
         note = Note.objects.create(customer=customer, author=actor.user, body=body)
         record_audit(actor=actor, action="note.add", target=note, after={"body": body})
@@ -356,9 +346,7 @@ def remove_tag(*, actor: Actor, customer: Customer, name: str) -> None:
         record_event(customer=customer, kind="tag.removed", summary=f"Untagged {tag.name}", actor=actor)
 
 
-def set_preference(
-    *, actor: Actor, customer: Customer, kind: str, value: str, likes: bool
-) -> Preference:
+def set_preference(*, actor: Actor, customer: Customer, kind: str, value: str, likes: bool) -> Preference:
     actor.require(Perm.CUSTOMERS_EDIT)
     if kind not in PreferenceKind.values:
         raise ValidationFailed(f"unknown preference kind {kind!r}", code="invalid_preference_kind")

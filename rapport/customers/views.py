@@ -40,9 +40,9 @@ def customer_list(request: HttpRequest, actor: Actor) -> HttpResponse:
         associate_id=_int_or_none(associate),
         unassigned=associate == "none",
     ).order_by("name", "id")
-    page = Paginator(
-        selectors.customer_list_page(customers), settings.RAPPORT_LIST_PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    page = Paginator(selectors.customer_list_page(customers), settings.RAPPORT_LIST_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     params = request.GET.copy()
     params.pop("page", None)
     context = {
@@ -133,7 +133,9 @@ def add_note(request: HttpRequest, actor: Actor, customer_id: int) -> HttpRespon
     return render(request, "customers/detail.html#timeline-section", context, status=status)
 
 
-def _tags_response(request: HttpRequest, actor: Actor, customer: Customer, form: TagForm, status: int) -> HttpResponse:
+def _tags_response(
+    request: HttpRequest, actor: Actor, customer: Customer, form: TagForm, status: int
+) -> HttpResponse:
     if not request.htmx:
         if status != 200:
             messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
@@ -172,13 +174,9 @@ def remove_tag(request: HttpRequest, actor: Actor, customer_id: int, name: str) 
 @staff_view(Perm.CUSTOMERS_EDIT)
 def set_associate(request: HttpRequest, actor: Actor, customer_id: int) -> HttpResponse:
     customer = _live_customer(actor, customer_id)
-    form = AssociateForm(
-        request.POST, choices=[(str(u.pk), u.display_name) for u in staff_for_assignment()]
-    )
+    form = AssociateForm(request.POST, choices=[(str(u.pk), u.display_name) for u in staff_for_assignment()])
     if form.is_valid():
-        services.update_customer(
-            actor=actor, customer=customer, associate_id=form.cleaned_data["associate"]
-        )
+        services.update_customer(actor=actor, customer=customer, associate_id=form.cleaned_data["associate"])
         messages.success(request, "Associate updated.")
     else:
         messages.error(request, "Choose a member of staff.")

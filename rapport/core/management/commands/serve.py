@@ -1,0 +1,108 @@
+"""Run the embedded mode: the web server and the task worker together, stopped together by Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from rapport.accounts.safety import DEMO_EMAILS, DEMO_PASSWORD, demo_users_present
+
+SHUTDOWN_GRACE_SECONDS = 10
+
+
+@dataclass
+class Service:
+    name: str
+    argv: list[str]
+    process: subprocess.Popen[bytes] | None = None
+
+
+class Command(BaseCommand):
+    help = "Start the web server (gunicorn) and the task worker (db_worker); Ctrl-C stops both."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--web-workers", type=int, default=2)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        host, port = options["host"], options["port"]
+        manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        services = [
+            Service(
+                "web",
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "config.wsgi:application",
+                    "--bind",
+                    f"{host}:{port}",
+                    "--workers",
+                    str(options["web_workers"]),
+                    "--threads",
+                    "4",
+                    "--graceful-timeout",
+                    str(SHUTDOWN_GRACE_SECONDS),
+                ],
+            ),
+            Service("worker", [*manage, "db_worker", "--queue-name", "*", "--no-reload"]),
+        ]
+        stopping = False
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        for service in services:
+            service.process = subprocess.Popen(service.argv, cwd=settings.BASE_DIR)  # noqa: S603
+        self._banner(host, port)
+        exit_code = 0
+        while not stopping:
+            for service in services:
+                assert service.process is not None
+                code = service.process.poll()
+                if code is not None:
+                    self.stderr.write(f"{service.name} exited with status {code}; stopping everything")
+                    exit_code = code or 1
+                    stopping = True
+            time.sleep(0.5)
+        self._stop_all(services)
+        self.stdout.write("Rapport stopped.")
+        if exit_code:
+            sys.exit(exit_code)
+
+    def _stop_all(self, services: list[Service]) -> None:
+        for service in services:
+            if service.process and service.process.poll() is None:
+                service.process.terminate()
+        deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
+        for service in services:
+            if service.process is None:
+                continue
+            try:
+                service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                service.process.kill()
+                service.process.wait()
+
+    def _banner(self, host: str, port: int) -> None:
+        lines = [
+            "",
+            f"Rapport is running on http://{host}:{port}/",
+            "  web server: gunicorn   task worker: db_worker",
+        ]
+        if demo_users_present():
+            lines.append(f"  demo logins (password '{DEMO_PASSWORD}'): " + ", ".join(DEMO_EMAILS))
+        lines += ["Press Ctrl-C to stop both.", ""]
+        self.stdout.write(self.style.SUCCESS("\n".join(lines)))
