@@ -10,6 +10,7 @@ PYTEST_ARGS=("$@")
 echo "=== Checks: ruff, migrations, OpenAPI document ==="
 $BIN/ruff check .
 $BIN/ruff format --check .
+$BIN/lint-imports --no-cache >/dev/null && echo "import contracts kept" || { $BIN/lint-imports --no-cache; exit 1; }
 RAPPORT_DATA_DIR="$(mktemp -d)" $BIN/python manage.py makemigrations --check --dry-run -v0
 RAPPORT_DATA_DIR="$(mktemp -d)" $BIN/python manage.py export_openapi --check
 

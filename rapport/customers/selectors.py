@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from rapport.accounts.permissions import Actor, Perm
-from rapport.core.errors import NotFound
-from rapport.core.normalise import looks_like_phone, normalise_phone
-from rapport.customers.models import Customer, Identity, IdentityKind, Tag, TimelineEvent
+from rapport.core.errors import NotFound, ValidationFailed
+from rapport.core.normalise import SOCIAL_PLATFORMS, looks_like_phone, normalise_phone
+from rapport.customers.identities import IdentityInput, normalise_identity
+from rapport.customers.models import Customer, Identity, IdentityKind, Note, Tag, TimelineEvent
 
 TIMELINE_PAGE = 50
 
@@ -34,6 +36,34 @@ def _identity_prefix(value: str) -> Q:
     return Q(value__gte=value, value__lt=value + "\uffff")
 
 
+def _matching_ids(query: str) -> Q:
+    """Which customers a free-text query means, each branch answered from an index."""
+    lowered = query.lower()
+    if lowered.startswith("@"):
+        handles = [f"{platform}:{lowered[1:]}" for platform in SOCIAL_PLATFORMS]
+        return Q(
+            pk__in=Identity.objects.filter(kind=IdentityKind.SOCIAL, value__in=handles).values("customer_id")
+        )
+    if "@" in lowered:
+        return Q(pk__in=Identity.objects.filter(_identity_prefix(lowered)).values("customer_id"))
+    # A subquery rather than a join: a join on orders would multiply rows and need DISTINCT.
+    matches = Q(name__icontains=query) | Q(pk__in=Customer.objects.filter(orders__number=query).values("pk"))
+    if looks_like_phone(query):
+        try:
+            phone = normalise_phone(query, default_region=settings.RAPPORT_DEFAULT_PHONE_REGION or None)
+        except ValidationFailed:
+            phone = "+" + "".join(ch for ch in query if ch.isdigit())
+        matches |= Q(
+            pk__in=Identity.objects.filter(Q(kind=IdentityKind.PHONE) & _identity_prefix(phone)).values(
+                "customer_id"
+            )
+        )
+    elif len(lowered) >= 3:
+        # "maria.g" finds maria.garcia@...: the start of an address is how people remember it.
+        matches |= Q(pk__in=Identity.objects.filter(_identity_prefix(lowered)).values("customer_id"))
+    return matches
+
+
 def search_customers(
     actor: Actor,
     *,
@@ -42,42 +72,21 @@ def search_customers(
     associate_id: int | None = None,
     unassigned: bool = False,
 ) -> QuerySet[Customer]:
-    """Customers matching a name, email, phone, social handle or order number, with filters."""
+    """Customers matching a name, email, phone, @handle or order number, with filters.
+
+    No DISTINCT is needed: matches are subqueries, and a customer carries a given tag at most once.
+    """
     customers = customers_visible_to(actor)
     query = query.strip()
     if query:
-        lowered = query.lower()
-        matches = Q(name__icontains=query)
-        identity_ids = Identity.objects.filter(_identity_prefix(lowered)).values("customer_id")
-        if "@" in lowered:
-            matches = Q(pk__in=identity_ids)
-        else:
-            matches |= Q(orders__number=query)
-            matches |= Q(
-                pk__in=Identity.objects.filter(
-                    kind=IdentityKind.SOCIAL, value__endswith=":" + lowered.lstrip("@")
-                ).values("customer_id")
-            )
-            if looks_like_phone(query):
-                try:
-                    phone = normalise_phone(query)
-                except Exception:
-                    phone = "+" + "".join(ch for ch in query if ch.isdigit())
-                matches |= Q(
-                    pk__in=Identity.objects.filter(
-                        Q(kind=IdentityKind.PHONE) & _identity_prefix(phone)
-                    ).values("customer_id")
-                )
-            elif len(lowered) >= 3:
-                matches |= Q(pk__in=identity_ids)
-        customers = customers.filter(matches)
+        customers = customers.filter(_matching_ids(query))
     if tag:
         customers = customers.filter(tags__name=tag.strip().lower())
     if unassigned:
         customers = customers.filter(associate__isnull=True)
     elif associate_id is not None:
         customers = customers.filter(associate_id=associate_id)
-    return customers.distinct() if query or tag else customers
+    return customers
 
 
 def customer_list_page(customers: QuerySet[Customer]) -> QuerySet[Customer]:
@@ -98,3 +107,34 @@ def timeline_for(
 
 def tags_in_use() -> QuerySet[Tag]:
     return Tag.objects.order_by("name")
+
+
+def customer_by_identity(actor: Actor, *, kind: str, value: str, platform: str = "") -> Customer:
+    """The customer reachable at an address, written any way the channel spells it, or NotFound."""
+    actor.require(Perm.CUSTOMERS_VIEW)
+    normalised = normalise_identity(IdentityInput(kind=kind, value=value, platform=platform))
+    customer = (
+        customer_list_page(Customer.objects.all())
+        .filter(identities__kind=kind, identities__value=normalised)
+        .first()
+    )
+    if customer is None:
+        raise NotFound(f"no customer has {kind} {normalised}", code="customer_not_found")
+    return customer
+
+
+def access_identity(actor: Actor, customer_id: int, identity_id: int) -> Identity:
+    """One identity of one customer, or NotFound (also when it belongs to another customer)."""
+    actor.require(Perm.CUSTOMERS_VIEW)
+    identity = (
+        Identity.objects.select_related("customer").filter(pk=identity_id, customer_id=customer_id).first()
+    )
+    if identity is None:
+        raise NotFound(f"customer {customer_id} has no identity {identity_id}", code="identity_not_found")
+    return identity
+
+
+def notes_of(actor: Actor, customer: Customer) -> QuerySet[Note]:
+    """A customer's notes, newest first."""
+    actor.require(Perm.CUSTOMERS_VIEW)
+    return Note.objects.filter(customer=customer).order_by("-created_at", "-id")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -12,8 +11,8 @@ from rapport.accounts.audit import changed, record_audit, snapshot
 from rapport.accounts.models import User
 from rapport.accounts.permissions import Actor, Perm
 from rapport.core.errors import Conflict, NotFound, ValidationFailed
-from rapport.core.normalise import normalise_email, normalise_phone, normalise_social
 from rapport.customers.events import record_event
+from rapport.customers.identities import IdentityInput, normalise_identity
 from rapport.customers.merge import merge_steps
 from rapport.customers.models import (
     Customer,
@@ -37,23 +36,6 @@ CUSTOMER_FIELDS = [
     "survey_consent",
 ]
 MAX_NOTE_LENGTH = 10_000
-
-
-@dataclass(frozen=True)
-class IdentityInput:
-    kind: str
-    value: str
-    platform: str = ""
-
-
-def normalise_identity(identity: IdentityInput, *, default_region: str | None = None) -> str:
-    if identity.kind == IdentityKind.EMAIL:
-        return normalise_email(identity.value)
-    if identity.kind == IdentityKind.PHONE:
-        return normalise_phone(identity.value, default_region=default_region or None)
-    if identity.kind == IdentityKind.SOCIAL:
-        return normalise_social(identity.platform, identity.value)
-    raise ValidationFailed(f"unknown identity kind {identity.kind!r}", code="invalid_identity_kind")
 
 
 def _check_identities_free(normalised: list[tuple[str, str]], *, owner: Customer | None = None) -> None:
@@ -261,6 +243,9 @@ def find_or_create_customer(
     default_region: str = "",
 ) -> tuple[Customer, bool]:
     """The customer behind an address, created on first contact. Every channel comes through here."""
+    # Channels call with no actor; a person or token may create a customer only with the edit right.
+    if actor is not None:
+        actor.require(Perm.CUSTOMERS_EDIT)
     normalised = normalise_identity(
         IdentityInput(kind=kind, value=value, platform=platform), default_region=default_region
     )
