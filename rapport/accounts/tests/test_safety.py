@@ -34,3 +34,20 @@ def test_development_may_have_demo_logins(settings: object) -> None:
     UserFactory(email="admin@demo.test")
 
     refuse_demo_users_in_production()
+
+
+def test_remove_demo_users_deletes_only_the_demo_logins() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from rapport.accounts.models import User
+
+    UserFactory(email="lead@demo.test")
+    UserFactory(email="real@shop.example")
+    out = StringIO()
+
+    call_command("remove_demo_users", stdout=out)
+
+    assert list(User.objects.values_list("email", flat=True)) == ["real@shop.example"]
+    assert "Removed 1" in out.getvalue()
