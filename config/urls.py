@@ -1,6 +1,5 @@
 """URL map of the whole project: each app brings its own urls module."""
 
-from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -11,5 +10,4 @@ urlpatterns = [
     path("accounts/", include("rapport.accounts.urls")),
     path("customers/", include("rapport.customers.urls")),
     path("api/v1/", api.urls),
-    path("django-admin/", admin.site.urls),
 ]

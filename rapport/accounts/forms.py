@@ -38,3 +38,28 @@ class AuditFilterForm(forms.Form):
     target_id = forms.CharField(required=False)
     since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class StaffForm(forms.Form):
+    email = forms.EmailField()
+    full_name = forms.CharField(max_length=150, required=False)
+    role = forms.ChoiceField(choices=[])
+    team = forms.ModelChoiceField(queryset=None, required=False)  # type: ignore[arg-type]
+    password = forms.CharField(widget=forms.PasswordInput, min_length=10, required=False)
+    is_active = forms.BooleanField(required=False, initial=True, label="Active")
+
+    def __init__(self, *args: object, teams: object, editing: bool = False, **kwargs: object) -> None:
+        from rapport.accounts.models import Role
+
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["role"].choices = Role.choices  # type: ignore[attr-defined]
+        self.fields["team"].queryset = teams  # type: ignore[attr-defined]
+        if editing:
+            del self.fields["email"]
+            del self.fields["password"]
+        else:
+            self.fields["password"].required = True
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(max_length=100)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
-from rapport.accounts.models import ApiToken, AuditEntry, User
+from rapport.accounts.models import ApiToken, AuditEntry, Team, User
 from rapport.accounts.permissions import Actor, Perm
 
 
@@ -49,3 +49,22 @@ def audit_actions() -> list[str]:
 def staff_for_assignment() -> QuerySet[User]:
     """Staff who can own customer relationships (associates)."""
     return User.objects.filter(is_active=True, role__in=["admin", "lead", "agent"])
+
+
+def staff_visible_to(actor: Actor) -> QuerySet[User]:
+    actor.require(Perm.STAFF_MANAGE)
+    return User.objects.select_related("team").order_by("full_name", "email")
+
+
+def access_staff_user(actor: Actor, user_id: int) -> User:
+    from rapport.core.errors import NotFound
+
+    user = staff_visible_to(actor).filter(pk=user_id).first()
+    if user is None:
+        raise NotFound(f"no staff user {user_id}", code="staff_not_found")
+    return user
+
+
+def teams_visible_to(actor: Actor) -> QuerySet[Team]:
+    actor.require(Perm.STAFF_MANAGE)
+    return Team.objects.all()

@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from rapport.accounts.audit import record_audit, snapshot
+from rapport.accounts.audit import changed, record_audit, snapshot
 from rapport.accounts.models import ApiToken, Role, Team, User
 from rapport.accounts.permissions import SCOPES, Actor, Perm, scopes_for_role
 from rapport.core.errors import Conflict, NotFound, ValidationFailed
@@ -134,3 +134,43 @@ def create_staff_user(
             after=snapshot(user, ["email", "full_name", "role", "team"]),
         )
     return user
+
+
+STAFF_FIELDS = ["email", "full_name", "role", "team", "is_active"]
+
+
+def update_staff_user(
+    *, actor: Actor, user: User, full_name: str, role: str, team: Team | None, is_active: bool
+) -> User:
+    actor.require(Perm.STAFF_MANAGE)
+    if role not in Role.values:
+        raise ValidationFailed(f"unknown role {role!r}", code="invalid_role")
+    if user.pk == actor.user.pk and (not is_active or role != Role.ADMIN):
+        # An admin locking themselves out could leave nobody able to manage staff.
+        raise ValidationFailed("you cannot demote or deactivate yourself", code="cannot_demote_self")
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        before = snapshot(locked, STAFF_FIELDS)
+        locked.full_name = full_name.strip()
+        locked.role = role
+        locked.is_staff = locked.is_superuser = role == Role.ADMIN
+        locked.team = team
+        locked.is_active = is_active
+        locked.save()
+        old, new = changed(before, snapshot(locked, STAFF_FIELDS))
+        if new:
+            record_audit(actor=actor, action="staff.update", target=locked, before=old, after=new)
+    return locked
+
+
+def create_team(*, actor: Actor, name: str) -> Team:
+    actor.require(Perm.STAFF_MANAGE)
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("a team needs a name", code="team_name_required")
+    if Team.objects.filter(name__iexact=name).exists():
+        raise Conflict(f"a team called {name} exists", code="team_exists")
+    with transaction.atomic():
+        team = Team.objects.create(name=name)
+        record_audit(actor=actor, action="team.create", target=team, after={"name": name})
+    return team

@@ -11,4 +11,6 @@ urlpatterns = [
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<int:token_id>/revoke/", views.revoke_token, name="revoke_token"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("staff/", views.staff, name="staff"),
+    path("staff/<int:user_id>/", views.edit_staff, name="edit_staff"),
 ]

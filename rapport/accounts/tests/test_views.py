@@ -131,3 +131,75 @@ def test_audit_entry_keeps_who_acted_after_the_user_is_deleted(agent: Actor) -> 
     entry = AuditEntry.objects.get(action="note.add")
     assert entry.actor is None
     assert entry.actor_label == email
+
+
+def test_admin_adds_a_member_of_staff_who_can_then_sign_in(admin_client_: Client, client: Client) -> None:
+    response = admin_client_.post(
+        reverse("accounts:staff"),
+        {
+            "email": "New.Agent@Shop.example",
+            "full_name": "New Agent",
+            "role": "agent",
+            "password": "a long enough secret",
+        },
+    )
+
+    assert response.status_code == 302
+    user = User.objects.get(email="new.agent@shop.example")
+    assert user.role == "agent"
+    assert AuditEntry.objects.filter(action="staff.create", target_id=str(user.pk)).exists()
+    signed_in = client.post(
+        reverse("accounts:login"), {"username": "new.agent@shop.example", "password": "a long enough secret"}
+    )
+    assert signed_in.status_code == 302
+
+
+def test_admin_changes_a_role_and_it_is_audited(admin_client_: Client, agent_user: User) -> None:
+    response = admin_client_.post(
+        reverse("accounts:edit_staff", args=[agent_user.pk]),
+        {"full_name": agent_user.full_name, "role": "lead", "is_active": "on"},
+    )
+
+    assert response.status_code == 302
+    agent_user.refresh_from_db()
+    assert agent_user.role == "lead"
+    entry = AuditEntry.objects.get(action="staff.update")
+    assert entry.before == {"role": "agent"}
+    assert entry.after == {"role": "lead"}
+
+
+def test_admin_cannot_deactivate_themselves(admin_client_: Client, admin_user: User) -> None:
+    response = admin_client_.post(
+        reverse("accounts:edit_staff", args=[admin_user.pk]), {"full_name": "x", "role": "admin"}
+    )
+
+    assert response.status_code == 422
+    admin_user.refresh_from_db()
+    assert admin_user.is_active
+
+
+def test_duplicate_staff_email_is_refused(admin_client_: Client, agent_user: User) -> None:
+    response = admin_client_.post(
+        reverse("accounts:staff"),
+        {"email": agent_user.email, "role": "agent", "password": "a long enough secret"},
+    )
+
+    assert response.status_code == 422
+    assert User.objects.filter(email=agent_user.email).count() == 1
+
+
+@pytest.mark.parametrize("client_fixture", ["lead_client", "agent_client", "analyst_client"])
+def test_only_admins_manage_staff(
+    client_fixture: str, request: pytest.FixtureRequest, agent_user: User
+) -> None:
+    client: Client = request.getfixturevalue(client_fixture)
+
+    listing = client.get(reverse("accounts:staff"))
+    change = client.post(
+        reverse("accounts:edit_staff", args=[agent_user.pk]), {"role": "admin", "is_active": "on"}
+    )
+
+    assert listing.status_code == 403
+    assert change.status_code == 403
+    agent_user.refresh_from_db()
+    assert agent_user.role == "agent"
