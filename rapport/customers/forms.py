@@ -29,3 +29,29 @@ class AssociateForm(forms.Form):
 
 class MergeForm(forms.Form):
     source = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class CustomerForm(forms.Form):
+    name = forms.CharField(max_length=200, required=False)
+    language = forms.CharField(max_length=16, initial="en")
+    time_zone = forms.CharField(max_length=64, initial="UTC")
+    country = forms.CharField(max_length=2, required=False, help_text="Two-letter ISO code, e.g. GB")
+    marketing_consent = forms.BooleanField(required=False)
+    survey_consent = forms.BooleanField(required=False, initial=True)
+
+
+class NewCustomerForm(CustomerForm):
+    email = forms.CharField(max_length=254, required=False)
+    phone = forms.CharField(max_length=40, required=False)
+
+
+class IdentityForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("email", "Email"), ("phone", "Phone"), ("social", "Social")])
+    platform = forms.CharField(max_length=20, required=False, help_text="For social handles")
+    value = forms.CharField(max_length=254)
+
+
+class PreferenceForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("category", "Category"), ("brand", "Brand")])
+    value = forms.CharField(max_length=100)
+    likes = forms.TypedChoiceField(choices=[("1", "likes"), ("0", "dislikes")], coerce=lambda v: v == "1")

@@ -11,7 +11,7 @@ from rapport.accounts.permissions import Actor, Perm
 from rapport.core.errors import NotFound, ValidationFailed
 from rapport.core.normalise import SOCIAL_PLATFORMS, looks_like_phone, normalise_phone
 from rapport.customers.identities import IdentityInput, normalise_identity
-from rapport.customers.models import Customer, Identity, IdentityKind, Note, Tag, TimelineEvent
+from rapport.customers.models import Customer, Identity, IdentityKind, Note, Preference, Tag, TimelineEvent
 
 TIMELINE_PAGE = 50
 
@@ -138,3 +138,14 @@ def notes_of(actor: Actor, customer: Customer) -> QuerySet[Note]:
     """A customer's notes, newest first."""
     actor.require(Perm.CUSTOMERS_VIEW)
     return Note.objects.filter(customer=customer).order_by("-created_at", "-id")
+
+
+def access_preference(actor: Actor, customer_id: int, preference_id: int) -> Preference:
+    """One preference of one customer, or NotFound (also when it belongs to another customer)."""
+    actor.require(Perm.CUSTOMERS_VIEW)
+    preference = Preference.objects.filter(pk=preference_id, customer_id=customer_id).first()
+    if preference is None:
+        raise NotFound(
+            f"customer {customer_id} has no preference {preference_id}", code="preference_not_found"
+        )
+    return preference

@@ -15,9 +15,19 @@ from rapport.accounts.permissions import Actor, Perm
 from rapport.accounts.selectors import staff_for_assignment
 from rapport.accounts.web import staff_view
 from rapport.commerce import selectors as commerce
-from rapport.core.errors import RapportError
+from rapport.core.errors import Conflict, RapportError, ValidationFailed
 from rapport.customers import selectors, services
-from rapport.customers.forms import AssociateForm, MergeForm, NoteForm, TagForm
+from rapport.customers.forms import (
+    AssociateForm,
+    CustomerForm,
+    IdentityForm,
+    MergeForm,
+    NewCustomerForm,
+    NoteForm,
+    PreferenceForm,
+    TagForm,
+)
+from rapport.customers.identities import IdentityInput
 from rapport.customers.models import Customer
 
 
@@ -210,4 +220,86 @@ def merge(request: HttpRequest, actor: Actor, customer_id: int) -> HttpResponse:
         request,
         "customers/merge.html",
         {"customer": target, "query": query, "candidates": candidates, "source": source},
+    )
+
+
+@staff_view(Perm.CUSTOMERS_EDIT)
+def new_customer(request: HttpRequest, actor: Actor) -> HttpResponse:
+    form = NewCustomerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        identities = [IdentityInput(kind="email", value=data["email"])] if data["email"] else []
+        identities += [IdentityInput(kind="phone", value=data["phone"])] if data["phone"] else []
+        try:
+            customer = services.create_customer(
+                actor=actor,
+                name=data["name"],
+                identities=identities,
+                language=data["language"],
+                time_zone=data["time_zone"],
+                country=data["country"],
+                marketing_consent=data["marketing_consent"],
+                survey_consent=data["survey_consent"],
+            )
+        except (ValidationFailed, Conflict) as error:
+            form.add_error(None, error.detail)
+        else:
+            return redirect("customers:detail", customer_id=customer.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "customers/new.html", {"form": form}, status=status)
+
+
+@staff_view(Perm.CUSTOMERS_EDIT)
+def edit_customer(request: HttpRequest, actor: Actor, customer_id: int) -> HttpResponse:
+    customer = _live_customer(actor, customer_id)
+    initial = {f: getattr(customer, f) for f in CustomerForm.base_fields}
+    form = CustomerForm(request.POST if "save-details" in request.POST else None, initial=initial)
+    identity_form = IdentityForm(request.POST if "add-identity" in request.POST else None)
+    preference_form = PreferenceForm(request.POST if "add-preference" in request.POST else None)
+    status = 200
+    if request.method == "POST":
+        try:
+            if "save-details" in request.POST and form.is_valid():
+                services.update_customer(actor=actor, customer=customer, **form.cleaned_data)
+                messages.success(request, "Details saved.")
+                return redirect("customers:edit", customer_id=customer.pk)
+            if "add-identity" in request.POST and identity_form.is_valid():
+                services.add_identity(actor=actor, customer=customer, **identity_form.cleaned_data)
+                messages.success(request, "Identity added.")
+                return redirect("customers:edit", customer_id=customer.pk)
+            if "add-preference" in request.POST and preference_form.is_valid():
+                services.set_preference(actor=actor, customer=customer, **preference_form.cleaned_data)
+                messages.success(request, "Preference saved.")
+                return redirect("customers:edit", customer_id=customer.pk)
+            if "remove-identity" in request.POST:
+                identity = selectors.access_identity(
+                    actor, customer.pk, _int_or_none(request.POST["remove-identity"]) or 0
+                )
+                services.remove_identity(actor=actor, identity=identity)
+                messages.success(request, "Identity removed.")
+                return redirect("customers:edit", customer_id=customer.pk)
+            if "remove-preference" in request.POST:
+                preference = selectors.access_preference(
+                    actor, customer.pk, _int_or_none(request.POST["remove-preference"]) or 0
+                )
+                services.remove_preference(actor=actor, preference=preference)
+                return redirect("customers:edit", customer_id=customer.pk)
+        except (ValidationFailed, Conflict) as error:
+            target = identity_form if "add-identity" in request.POST else form
+            if "add-preference" in request.POST:
+                target = preference_form
+            target.add_error(None, error.detail)
+        status = 422
+    return render(
+        request,
+        "customers/edit.html",
+        {
+            "customer": customer,
+            "form": form,
+            "identity_form": identity_form,
+            "preference_form": preference_form,
+            "identities": list(customer.identities.all()),
+            "preferences": list(customer.preferences.all()),
+        },
+        status=status,
     )

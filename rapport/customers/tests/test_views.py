@@ -232,3 +232,76 @@ def test_stored_markup_in_a_note_is_escaped(agent: Actor, agent_client: Client) 
     assert "<details open ontoggle" not in response.text
     assert "&lt;details open ontoggle=alert(1)&gt;" in response.text
     assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_agent_creates_a_customer_from_the_page(agent_client: Client) -> None:
+    response = agent_client.post(
+        reverse("customers:new"),
+        {
+            "name": "Hedy Lamarr",
+            "email": "Hedy@Example.org",
+            "phone": "+1 415 555 2671",
+            "language": "en",
+            "time_zone": "America/Los_Angeles",
+        },
+    )
+
+    customer = Customer.objects.get(name="Hedy Lamarr")
+    assert response.status_code == 302
+    assert sorted(customer.identities.values_list("value", flat=True)) == ["+14155552671", "hedy@example.org"]
+
+
+def test_new_customer_with_a_taken_email_shows_the_error_and_saves_nothing(agent_client: Client) -> None:
+    EmailIdentityFactory(value="taken@example.org")
+
+    response = agent_client.post(
+        reverse("customers:new"),
+        {"name": "Dup", "email": "taken@example.org", "language": "en", "time_zone": "UTC"},
+    )
+
+    assert response.status_code == 422
+    assert "belongs to another customer" in response.text
+    assert not Customer.objects.filter(name="Dup").exists()
+
+
+def test_edit_page_adds_and_removes_identities(agent_client: Client) -> None:
+    customer = CustomerFactory()
+    url = reverse("customers:edit", args=[customer.pk])
+
+    agent_client.post(url, {"add-identity": "1", "kind": "social", "platform": "instagram", "value": "@Hedy"})
+    identity = customer.identities.get()
+    agent_client.post(url, {"remove-identity": str(identity.pk)})
+
+    assert identity.value == "instagram:hedy"
+    assert customer.identities.count() == 0
+
+
+def test_identity_of_another_customer_cannot_be_removed_through_this_one(agent_client: Client) -> None:
+    mine, theirs = CustomerFactory(), EmailIdentityFactory()
+
+    response = agent_client.post(
+        reverse("customers:edit", args=[mine.pk]), {"remove-identity": str(theirs.pk)}
+    )
+
+    assert response.status_code == 404
+    assert theirs.customer.identities.count() == 1
+
+
+def test_edit_details_refuses_a_bad_time_zone(agent_client: Client) -> None:
+    customer = CustomerFactory(time_zone="UTC")
+
+    response = agent_client.post(
+        reverse("customers:edit", args=[customer.pk]),
+        {"save-details": "1", "name": "X", "language": "en", "time_zone": "Nowhere/Land"},
+    )
+
+    assert response.status_code == 422
+    customer.refresh_from_db()
+    assert customer.time_zone == "UTC"
+
+
+def test_analyst_cannot_open_edit_pages(analyst_client: Client) -> None:
+    customer = CustomerFactory()
+
+    assert analyst_client.get(reverse("customers:edit", args=[customer.pk])).status_code == 403
+    assert analyst_client.get(reverse("customers:new")).status_code == 403
