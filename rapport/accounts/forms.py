@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from rapport.accounts.models import Team
 from rapport.accounts.permissions import SCOPES
 
 
@@ -44,7 +45,7 @@ class StaffForm(forms.Form):
     email = forms.EmailField()
     full_name = forms.CharField(max_length=150, required=False)
     role = forms.ChoiceField(choices=[])
-    team = forms.ModelChoiceField(queryset=None, required=False)  # type: ignore[arg-type]
+    team: forms.ModelChoiceField[Team] = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)
     password = forms.CharField(widget=forms.PasswordInput, min_length=10, required=False)
     is_active = forms.BooleanField(required=False, initial=True, label="Active")
 

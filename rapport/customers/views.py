@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -16,6 +17,7 @@ from rapport.accounts.selectors import staff_for_assignment
 from rapport.accounts.web import staff_view
 from rapport.commerce import selectors as commerce
 from rapport.core.errors import Conflict, RapportError, ValidationFailed
+from rapport.core.http import htmx
 from rapport.customers import selectors, services
 from rapport.customers.forms import (
     AssociateForm,
@@ -64,7 +66,7 @@ def customer_list(request: HttpRequest, actor: Actor) -> HttpResponse:
         "tags": selectors.tags_in_use(),
         "staff": staff_for_assignment(),
     }
-    template = "customers/list.html#results" if request.htmx else "customers/list.html"
+    template = "customers/list.html#results" if htmx(request) else "customers/list.html"
     return render(request, template, context)
 
 
@@ -107,7 +109,7 @@ def customer_detail(request: HttpRequest, actor: Actor, customer_id: int) -> Htt
     if customer.merged_into_id is not None:
         return redirect("customers:detail", customer_id=customer.merged_into_id)
     context = _detail_context(request, actor, customer)
-    if request.htmx and request.GET.get("before"):
+    if htmx(request) and request.GET.get("before"):
         return render(request, "customers/detail.html#timeline-page", context)
     return render(request, "customers/detail.html", context)
 
@@ -135,9 +137,11 @@ def add_note(request: HttpRequest, actor: Actor, customer_id: int) -> HttpRespon
             form = NoteForm()
     else:
         status = 422
-    if not request.htmx:
+    if not htmx(request):
         if status != 200:
-            messages.error(request, "The note was not saved: " + "; ".join(form.errors.get("body", [])))
+            messages.error(
+                request, "The note was not saved: " + "; ".join(map(str, form.errors.get("body", [])))
+            )
         return redirect("customers:detail", customer_id=customer.pk)
     context = _detail_context(request, actor, customer) | {"note_form": form}
     return render(request, "customers/detail.html#timeline-section", context, status=status)
@@ -146,9 +150,9 @@ def add_note(request: HttpRequest, actor: Actor, customer_id: int) -> HttpRespon
 def _tags_response(
     request: HttpRequest, actor: Actor, customer: Customer, form: TagForm, status: int
 ) -> HttpResponse:
-    if not request.htmx:
+    if not htmx(request):
         if status != 200:
-            messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+            messages.error(request, "; ".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect("customers:detail", customer_id=customer.pk)
     context = {"customer": customer, "tags": list(customer.tags.all()), "tag_form": form}
     return render(request, "customers/detail.html#tags", context, status=status)
@@ -212,14 +216,16 @@ def merge(request: HttpRequest, actor: Actor, customer_id: int) -> HttpResponse:
         if query
         else []
     )
-    source = None
     source_id = _int_or_none(request.GET.get("source"))
-    if source_id is not None:
-        source = _live_customer(actor, source_id)
     return render(
         request,
         "customers/merge.html",
-        {"customer": target, "query": query, "candidates": candidates, "source": source},
+        {
+            "customer": target,
+            "query": query,
+            "candidates": candidates,
+            "source": _live_customer(actor, source_id) if source_id is not None else None,
+        },
     )
 
 
@@ -285,8 +291,10 @@ def edit_customer(request: HttpRequest, actor: Actor, customer_id: int) -> HttpR
                 services.remove_preference(actor=actor, preference=preference)
                 return redirect("customers:edit", customer_id=customer.pk)
         except (ValidationFailed, Conflict) as error:
-            target = identity_form if "add-identity" in request.POST else form
-            if "add-preference" in request.POST:
+            target: forms.Form = form
+            if "add-identity" in request.POST:
+                target = identity_form
+            elif "add-preference" in request.POST:
                 target = preference_form
             target.add_error(None, error.detail)
         status = 422
