@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
-
 from rapport.api.auth import SessionAuth, TokenAuth
+from rapport.api.openapi import RapportAPI
 from rapport.api.problems import install_problem_handlers
+from rapport.api.rendering import RapportJSONRenderer
+from rapport.api.v1 import audit, commerce, customers
 
-api = NinjaAPI(
+api = RapportAPI(
     title="Rapport API",
     version="1",
     description=(
         "Customers, identities, notes, products, orders, shipments and wishlists. "
         "Authenticate with `Authorization: Bearer <token>` (scopes: customers:read, customers:write, "
         "commerce:read, commerce:write, audit:read) or a signed-in session with the CSRF token on writes. "
-        "Errors are RFC 9457 problem documents with a stable `code`."
+        "Errors are RFC 9457 problem documents with a stable `code`. "
+        "Lists take `limit` (default 50, at most 200) and `offset` and answer `{count, items}`. "
+        "Money is a decimal string; times are ISO 8601 with a time zone."
     ),
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api-v1",
+    renderer=RapportJSONRenderer(),
 )
 install_problem_handlers(api)
+api.add_router("", customers.router)
+api.add_router("", commerce.router)
+api.add_router("", audit.router)

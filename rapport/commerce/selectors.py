@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from rapport.accounts.permissions import Actor, Perm
 from rapport.commerce.models import Order, OrderLine, Product, Shipment, WishlistItem
@@ -50,7 +51,9 @@ def recent_orders(actor: Actor, customer: Customer, *, limit: int = RECENT_ORDER
 
 def wishlist_of(actor: Actor, customer: Customer) -> QuerySet[WishlistItem]:
     actor.require(Perm.COMMERCE_VIEW)
-    return WishlistItem.objects.filter(customer=customer).select_related("product")
+    # The id breaks ties between items added in the same instant, so pages never overlap.
+    items = WishlistItem.objects.filter(customer=customer).select_related("product")
+    return items.order_by("-added_at", "-id")
 
 
 def products_visible_to(actor: Actor) -> QuerySet[Product]:
@@ -89,3 +92,55 @@ def access_shipment(actor: Actor, shipment_id: int) -> Shipment:
     if shipment is None:
         raise NotFound(f"no shipment {shipment_id}", code="shipment_not_found")
     return shipment
+
+
+def lifetime_spend_if_visible(actor: Actor, customer: Customer) -> list[Spend] | None:
+    """Lifetime spend for those who may see commerce; None for, say, a token scoped to customers only."""
+    return lifetime_spend(actor, customer) if actor.can(Perm.COMMERCE_VIEW) else None
+
+
+def search_products(
+    actor: Actor, *, query: str = "", category: str = "", brand: str = "", is_active: bool | None = None
+) -> QuerySet[Product]:
+    """Products by name or exact SKU, with filters, in name order."""
+    products = products_visible_to(actor)
+    query = query.strip()
+    if query:
+        products = products.filter(Q(name__icontains=query) | Q(sku=query))
+    if category:
+        products = products.filter(category=category)
+    if brand:
+        products = products.filter(brand=brand)
+    if is_active is not None:
+        products = products.filter(is_active=is_active)
+    return products.order_by("name", "id")
+
+
+def search_orders(
+    actor: Actor,
+    *,
+    customer_id: int | None = None,
+    status: str = "",
+    placed_after: datetime | None = None,
+    placed_before: datetime | None = None,
+) -> QuerySet[Order]:
+    """Orders, newest first, filtered by customer, status and when they were placed [after, before)."""
+    orders = orders_visible_to(actor)
+    if customer_id is not None:
+        orders = orders.filter(customer_id=customer_id)
+    if status:
+        orders = orders.filter(status=status)
+    if placed_after is not None:
+        orders = orders.filter(placed_at__gte=placed_after)
+    if placed_before is not None:
+        orders = orders.filter(placed_at__lt=placed_before)
+    return orders.order_by("-placed_at", "-id")
+
+
+def customer_for_commerce(actor: Actor, customer_id: int) -> Customer:
+    """The customer whose orders or wishlist are asked about: the commerce right suffices, or NotFound."""
+    actor.require(Perm.COMMERCE_VIEW)
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is None:
+        raise NotFound(f"no customer {customer_id}", code="customer_not_found")
+    return customer

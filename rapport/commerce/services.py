@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +24,8 @@ from rapport.commerce.models import (
 )
 from rapport.core.errors import Conflict, NotFound, ValidationFailed
 from rapport.customers.events import record_event
-from rapport.customers.models import Customer
+from rapport.customers.models import Customer, IdentityKind
+from rapport.customers.services import find_or_create_customer
 
 PRODUCT_FIELDS = ["external_id", "sku", "name", "category", "brand", "price", "currency", "is_active"]
 ORDER_FIELDS = [
@@ -156,9 +159,9 @@ def _build_lines(order: Order, lines: list[LineInput], currency: str) -> list[Or
             )
         if not isinstance(line.quantity, int) or line.quantity < 1:
             raise ValidationFailed(f"line {number}: quantity must be at least 1", code="invalid_quantity")
-        unit_price = _money(
-            line.unit_price if line.unit_price is not None else product.price, f"line {number} unit price"
-        )  # type: ignore[union-attr]
+        # Checked above: without a catalogue product the line carries its own price.
+        listed = line.unit_price if line.unit_price is not None else product.price  # type: ignore[union-attr]
+        unit_price = _money(listed, f"line {number} unit price")
         built.append(
             OrderLine(
                 order=order,
@@ -362,3 +365,102 @@ def move_commerce_records(source: Customer, target: Customer) -> dict[str, int]:
     WishlistItem.objects.filter(customer=source, product_id__in=owned).delete()
     wishlist = WishlistItem.objects.filter(customer=source).update(customer=target)
     return {"orders": orders, "wishlist": wishlist}
+
+
+def update_product(*, actor: Actor | None, product: Product, **changes: Any) -> Product:
+    """Change some fields of a product; SKU and external id stay unique, the rest as in upsert_product."""
+    if actor is not None:
+        actor.require(Perm.COMMERCE_EDIT)
+    unknown = set(changes) - set(PRODUCT_FIELDS)
+    if unknown:
+        raise ValidationFailed(f"cannot change {', '.join(sorted(unknown))}", code="invalid_field")
+    cleaners: dict[str, Callable[[Any], Any]] = {
+        "sku": lambda v: v.strip(),
+        "name": lambda v: v.strip(),
+        "price": lambda v: _money(v, "price"),
+        "currency": _currency,
+        "category": lambda v: v.strip(),
+        "brand": lambda v: v.strip(),
+        "external_id": lambda v: v or None,
+        "is_active": bool,
+    }
+    values = {field: cleaners[field](value) for field, value in changes.items()}
+    if "sku" in values and not values["sku"]:
+        raise ValidationFailed("a product needs a SKU", code="sku_required")
+    if "name" in values and not values["name"]:
+        raise ValidationFailed("a product needs a name", code="name_required")
+    with transaction.atomic():
+        locked = Product.objects.select_for_update().get(pk=product.pk)
+        others = Product.objects.exclude(pk=locked.pk)
+        if "sku" in values and others.filter(sku=values["sku"]).exists():
+            raise Conflict(f"SKU {values['sku']} belongs to another product", code="sku_taken")
+        if values.get("external_id") and others.filter(external_id=values["external_id"]).exists():
+            raise Conflict("external id is taken", code="external_id_taken")
+        before = snapshot(locked, PRODUCT_FIELDS)
+        for field, value in values.items():
+            setattr(locked, field, value)
+        old, new = changed(before, snapshot(locked, PRODUCT_FIELDS))
+        if new:
+            locked.updated_at = timezone.now()
+            locked.save()
+            record_audit(actor=actor, action="product.update", target=locked, before=old, after=new)
+    return locked
+
+
+@dataclass(frozen=True)
+class CustomerRef:
+    """How the store names an order's customer: by our id, by its own id, or by email address."""
+
+    id: int | None = None
+    external_id: str | None = None
+    email: str | None = None
+
+
+def _resolve_customer(ref: CustomerRef) -> Customer:
+    given = [value for value in (ref.id, ref.external_id, ref.email) if value not in (None, "")]
+    if len(given) != 1:
+        raise ValidationFailed(
+            "name the customer by exactly one of customer_id, customer_external_id or customer_email",
+            code="customer_reference_required",
+        )
+    if ref.email:
+        # The store's push creates a first-time buyer as a channel creates a first-time writer.
+        customer, _ = find_or_create_customer(kind=IdentityKind.EMAIL, value=ref.email)
+        return customer
+    found = (
+        Customer.objects.filter(pk=ref.id)
+        if ref.id is not None
+        else Customer.objects.filter(external_id=ref.external_id)
+    ).first()
+    if found is None:
+        raise NotFound(f"no customer {given[0]}", code="customer_not_found")
+    return found
+
+
+def upsert_order_for(
+    *,
+    actor: Actor | None,
+    customer_ref: CustomerRef,
+    number: str,
+    lines: list[LineInput],
+    placed_at: datetime | None = None,
+    currency: str = "EUR",
+    status: str = OrderStatus.PAID,
+    shipping_total: object = 0,
+    external_id: str | None = None,
+) -> tuple[Order, bool]:
+    """upsert_order with the customer named by reference; a customer made for it goes if the order fails."""
+    if actor is not None:
+        actor.require(Perm.COMMERCE_EDIT)
+    with transaction.atomic():
+        return upsert_order(
+            actor=actor,
+            customer=_resolve_customer(customer_ref),
+            number=number,
+            lines=lines,
+            placed_at=placed_at,
+            currency=currency,
+            status=status,
+            shipping_total=shipping_total,
+            external_id=external_id,
+        )

@@ -112,7 +112,10 @@ def tags_in_use() -> QuerySet[Tag]:
 def customer_by_identity(actor: Actor, *, kind: str, value: str, platform: str = "") -> Customer:
     """The customer reachable at an address, written any way the channel spells it, or NotFound."""
     actor.require(Perm.CUSTOMERS_VIEW)
-    normalised = normalise_identity(IdentityInput(kind=kind, value=value, platform=platform))
+    normalised = normalise_identity(
+        IdentityInput(kind=kind, value=value, platform=platform),
+        default_region=settings.RAPPORT_DEFAULT_PHONE_REGION or None,
+    )
     customer = (
         customer_list_page(Customer.objects.all())
         .filter(identities__kind=kind, identities__value=normalised)

@@ -23,7 +23,9 @@ def test_agent_finds_customer_and_adds_a_note(live_server: Any, page: Any) -> No
         name="Dorothy Vaughan",
         identities=[IdentityInput(kind="email", value="dorothy@example.org")],
     )
-    create_customer(actor=None, name="Someone Else", identities=[IdentityInput(kind="email", value="else@example.org")])
+    create_customer(
+        actor=None, name="Someone Else", identities=[IdentityInput(kind="email", value="else@example.org")]
+    )
     ProductFactory(sku="MT-9", name="Pocket multitool")
     upsert_order(actor=None, customer=customer, number="R-2001", lines=[LineInput(sku="MT-9", quantity=1)])
 

@@ -1,0 +1,1 @@
+"""API version 1: one router per domain, registered on the NinjaAPI in rapport.api.urls."""

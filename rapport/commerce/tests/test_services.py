@@ -176,3 +176,62 @@ def test_agent_may_read_but_not_write_commerce(agent: Actor) -> None:
     with pytest.raises(PermissionDenied):
         services.upsert_product(actor=agent, sku="X", name="X", price="1")
     assert selectors.products_visible_to(agent).count() == 0
+
+
+def test_update_product_changes_only_given_fields_and_audits(lead: Actor) -> None:
+    product = ProductFactory(sku="MUG-1", name="Mug", price=Decimal("12.00"))
+
+    updated = services.update_product(actor=lead, product=product, price="9.5", currency="usd")
+
+    assert (updated.sku, updated.name, updated.price, updated.currency) == (
+        "MUG-1",
+        "Mug",
+        Decimal("9.50"),
+        "USD",
+    )
+    assert AuditEntry.objects.get(action="product.update").after == {"price": "9.50", "currency": "USD"}
+
+
+def test_update_product_refuses_a_taken_sku_and_unknown_fields(lead: Actor, agent: Actor) -> None:
+    ProductFactory(sku="TAKEN")
+    product = ProductFactory(sku="MINE")
+
+    with pytest.raises(Conflict):
+        services.update_product(actor=lead, product=product, sku="TAKEN")
+    with pytest.raises(ValidationFailed):
+        services.update_product(actor=lead, product=product, created_at="now")
+    with pytest.raises(PermissionDenied):
+        services.update_product(actor=agent, product=product, name="Cup")
+    product.refresh_from_db()
+    assert product.sku == "MINE"
+
+
+def test_upsert_order_for_an_email_creates_the_customer_only_with_the_order(lead: Actor) -> None:
+    from rapport.customers.models import Customer
+
+    ProductFactory(sku="MUG-1")
+    ref = services.CustomerRef(email="first@example.org")
+
+    with pytest.raises(ValidationFailed):
+        services.upsert_order_for(
+            actor=lead, customer_ref=ref, number="R-1", lines=[LineInput(sku="NOPE", quantity=1)]
+        )
+    assert Customer.objects.count() == 0
+    order, created = services.upsert_order_for(
+        actor=lead, customer_ref=ref, number="R-1", lines=[LineInput(sku="MUG-1", quantity=1)]
+    )
+
+    assert created
+    assert order.customer.identities.get().value == "first@example.org"
+
+
+@pytest.mark.parametrize("ref", [services.CustomerRef(), services.CustomerRef(id=1, email="a@example.org")])
+def test_upsert_order_for_needs_exactly_one_customer_reference(
+    lead: Actor, ref: services.CustomerRef
+) -> None:
+    with pytest.raises(ValidationFailed) as excinfo:
+        services.upsert_order_for(
+            actor=lead, customer_ref=ref, number="R-1", lines=[LineInput(sku="X", quantity=1)]
+        )
+
+    assert excinfo.value.code == "customer_reference_required"

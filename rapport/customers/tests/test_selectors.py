@@ -7,13 +7,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from rapport.accounts.models import User
 from rapport.accounts.permissions import Actor
 from rapport.commerce.tests.factories import OrderFactory
 from rapport.core.errors import NotFound, PermissionDenied
 from rapport.customers import selectors
 from rapport.customers.models import TimelineEvent
 from rapport.customers.services import IdentityInput, create_customer, merge_customers
-from rapport.customers.tests.factories import CustomerFactory
+from rapport.customers.tests.factories import CustomerFactory, NoteFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +125,33 @@ def test_phone_typed_without_country_code_uses_the_default_region(
     settings.RAPPORT_DEFAULT_PHONE_REGION = "GB"  # type: ignore[attr-defined]
 
     assert list(selectors.search_customers(agent, query="020 7946 0018")) == [ada]
+
+
+def test_customer_by_identity_reads_any_spelling_of_the_address(agent: Actor, ada: object) -> None:
+    assert selectors.customer_by_identity(agent, kind="email", value=" ADA@Analytical.Engine ") == ada
+    assert selectors.customer_by_identity(agent, kind="phone", value="+44 20 7946 0018") == ada
+    assert selectors.customer_by_identity(agent, kind="social", value="@Countess", platform="twitter") == ada
+    with pytest.raises(NotFound):
+        selectors.customer_by_identity(agent, kind="email", value="nobody@example.org")
+
+
+def test_access_identity_refuses_an_identity_of_another_customer(agent: Actor, ada: object) -> None:
+    other = CustomerFactory()
+    identity = ada.identities.get(kind="email")  # type: ignore[attr-defined]
+
+    assert selectors.access_identity(agent, ada.pk, identity.pk) == identity  # type: ignore[attr-defined]
+    with pytest.raises(NotFound) as excinfo:
+        selectors.access_identity(agent, other.pk, identity.pk)
+    assert excinfo.value.code == "identity_not_found"
+
+
+def test_notes_of_lists_newest_first_and_needs_the_view_permission(agent: Actor, agent_user: User) -> None:
+    customer = CustomerFactory()
+    older = NoteFactory(customer=customer, created_at=timezone.now() - timedelta(days=1))
+    newer = NoteFactory(customer=customer)
+    NoteFactory()
+    commerce_token = Actor(user=agent_user, via="token", scopes=frozenset({"commerce:read"}))
+
+    assert list(selectors.notes_of(agent, customer)) == [newer, older]
+    with pytest.raises(PermissionDenied):
+        selectors.notes_of(commerce_token, customer)

@@ -1,0 +1,1 @@
+"""Request and response schemas of API version 1, one module per router."""
