@@ -32,7 +32,7 @@ def lifetime_spend(actor: Actor, customer: Customer) -> list[Spend]:
         .order_by()
         .values("currency")
         .annotate(total=Sum("total"), orders=Count("id"))
-        .order_by("-orders")
+        .order_by("-orders", "currency")
     )
     return [Spend(currency=r["currency"], total=r["total"], orders=r["orders"]) for r in rows]
 

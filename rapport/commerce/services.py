@@ -57,7 +57,21 @@ def _money(value: object, field: str) -> Decimal:
         raise ValidationFailed(f"{field} must be a number, got {value!r}", code="invalid_amount") from exc
     if not amount.is_finite() or amount < 0:
         raise ValidationFailed(f"{field} must be zero or more", code="invalid_amount")
-    return amount.quantize(Decimal("0.01"))
+    return _within_column(amount.quantize(Decimal("0.01")), field)
+
+
+# Amount columns are DECIMAL(12, 2): PostgreSQL refuses more, SQLite would store it silently.
+MAX_AMOUNT = Decimal("9999999999.99")
+
+
+def _within_column(amount: Decimal, field: str) -> Decimal:
+    if amount > MAX_AMOUNT:
+        raise ValidationFailed(f"{field} must be at most {MAX_AMOUNT}", code="amount_too_large")
+    return amount
+
+
+def _line_key(sku: str, name: str, quantity: int, unit_price: Decimal) -> list[object]:
+    return [sku, name, quantity, str(unit_price)]
 
 
 def _currency(value: str) -> str:
@@ -170,7 +184,7 @@ def _build_lines(order: Order, lines: list[LineInput], currency: str) -> list[Or
                 name=line.name or (product.name if product else line.sku),
                 quantity=line.quantity,
                 unit_price=unit_price,
-                line_total=unit_price * line.quantity,
+                line_total=_within_column(unit_price * line.quantity, f"line {number} total"),
             )
         )
     return built
@@ -198,8 +212,7 @@ def upsert_order(
         raise ValidationFailed(f"unknown order status {status!r}", code="invalid_status")
     currency = _currency(currency)
     shipping = _money(shipping_total, "shipping_total")
-    placed_at = placed_at or timezone.now()
-    if timezone.is_naive(placed_at):
+    if placed_at is not None and timezone.is_naive(placed_at):
         raise ValidationFailed("placed_at needs a time zone", code="naive_datetime")
     with transaction.atomic():
         customer = live_customer(customer)
@@ -213,25 +226,36 @@ def upsert_order(
         elif Order.objects.filter(number=number).exclude(pk=order.pk).exists():
             raise Conflict(f"order number {number} belongs to another order", code="order_number_taken")
         created = order is None
-        before = None if created else snapshot(order, ORDER_FIELDS)  # type: ignore[arg-type]
+        before: dict[str, Any] = {}
         if order is None:
-            order = Order(external_id=external_id or None)
+            order = Order(placed_at=placed_at or timezone.now())
+        else:
+            before = snapshot(order, ORDER_FIELDS) | {
+                "lines": [_line_key(li.sku, li.name, li.quantity, li.unit_price) for li in order.lines.all()]
+            }
+        # A re-push names the same order; keep what it leaves out (its time, the id it was known by).
+        order.external_id = external_id or order.external_id
         order.number = number
         order.customer = customer
         order.status = status
-        order.placed_at = placed_at
+        order.placed_at = placed_at or order.placed_at
         order.currency = currency
         order.shipping_total = shipping
         built = _build_lines(order, lines, currency)
-        order.total = sum((line.line_total for line in built), shipping)
+        order.total = _within_column(sum((line.line_total for line in built), shipping), "order total")
+        after = snapshot(order, ORDER_FIELDS) | {
+            "lines": [_line_key(b.sku, b.name, b.quantity, b.unit_price) for b in built]
+        }
+        if not created and after == before:
+            return order, False
         order.updated_at = timezone.now()
         order.save()
-        if not created:
+        if not created and after["lines"] != before["lines"]:
             order.lines.all().delete()
-        for line in built:
-            line.order = order
-        OrderLine.objects.bulk_create(built)
-        after = snapshot(order, ORDER_FIELDS) | {"lines": [[b.sku, b.quantity, b.unit_price] for b in built]}
+        if created or after["lines"] != before["lines"]:
+            for line in built:
+                line.order = order
+            OrderLine.objects.bulk_create(built)
         if created:
             record_audit(actor=actor, action="order.create", target=order, after=after)
             record_event(
@@ -244,7 +268,7 @@ def upsert_order(
                 data={"total": str(order.total), "currency": order.currency},
             )
         else:
-            old, new = changed(before or {}, after)
+            old, new = changed(before, after)
             if new:
                 record_audit(actor=actor, action="order.update", target=order, before=old, after=new)
                 if "status" in new:
@@ -274,8 +298,6 @@ def upsert_shipment(
         actor.require(Perm.COMMERCE_EDIT)
     if status not in ShipmentStatus.values:
         raise ValidationFailed(f"unknown shipment status {status!r}", code="invalid_status")
-    if status == ShipmentStatus.DELIVERED and delivered_at is None:
-        delivered_at = timezone.now()
     with transaction.atomic():
         shipment = None
         if external_id:
@@ -297,11 +319,16 @@ def upsert_shipment(
         shipment.status = status
         shipment.shipped_at = shipped_at or shipment.shipped_at
         shipment.delivered_at = delivered_at or shipment.delivered_at
+        if status == ShipmentStatus.DELIVERED and shipment.delivered_at is None:
+            # Carriers do not always send the time; the first delivered push is the best we know.
+            shipment.delivered_at = timezone.now()
         shipment.signed_for_name = signed_for_name.strip() or shipment.signed_for_name
-        shipment.updated_at = timezone.now()
-        shipment.save()
         after = snapshot(shipment, SHIPMENT_FIELDS)
         old, new = changed(before or {}, after)
+        if not created and not new:
+            return shipment, False
+        shipment.updated_at = timezone.now()
+        shipment.save()
         if created or new:
             record_audit(
                 actor=actor,
@@ -352,6 +379,7 @@ def remove_from_wishlist(*, actor: Actor | None, customer: Customer, product: Pr
     if actor is not None:
         actor.require(Perm.COMMERCE_EDIT)
     with transaction.atomic():
+        customer = live_customer(customer)
         deleted, _ = WishlistItem.objects.filter(customer=customer, product=product).delete()
         if not deleted:
             raise NotFound(f"{product.sku} is not on this wishlist", code="wishlist_item_not_found")

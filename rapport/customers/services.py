@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -60,6 +62,21 @@ def _validate_choices(*, language: str, time_zone: str, country: str) -> None:
         raise ValidationFailed("language must be a language tag such as en or pt-BR", code="invalid_language")
 
 
+@contextmanager
+def _conflict_on_duplicate(detail: str, code: str) -> Iterator[None]:
+    """A unique index that fires after our own check means another request won the race."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise Conflict(detail, code=code) from exc
+
+
+def _refuse_merged(customer: Customer) -> None:
+    """Writes to a merged-away customer would be lost from view: they belong on the survivor."""
+    if Customer.objects.filter(pk=customer.pk, merged_into__isnull=False).exists():
+        raise Conflict("this customer was merged into another", code="customer_merged")
+
+
 def _associate(associate_id: int | None) -> User | None:
     if associate_id is None:
         return None
@@ -89,7 +106,10 @@ def create_customer(
     _validate_choices(language=language, time_zone=time_zone, country=country)
     normalised = [(i.kind, normalise_identity(i, default_region=country)) for i in identities or []]
     associate = _associate(associate_id)
-    with transaction.atomic():
+    with (
+        _conflict_on_duplicate("an identity or external id was just taken", "identity_taken"),
+        transaction.atomic(),
+    ):
         _check_identities_free(normalised)
         if external_id and Customer.objects.filter(external_id=external_id).exists():
             raise Conflict(f"external id {external_id} is taken", code="external_id_taken")
@@ -186,7 +206,8 @@ def add_identity(
     normalised = normalise_identity(
         IdentityInput(kind=kind, value=value, platform=platform), default_region=customer.country
     )
-    with transaction.atomic():
+    with _conflict_on_duplicate(f"{normalised} was just taken", "identity_taken"), transaction.atomic():
+        _refuse_merged(customer)
         existing = Identity.objects.filter(kind=kind, value=normalised).first()
         if existing is not None:
             if existing.customer_id != customer.pk:
@@ -278,6 +299,7 @@ def add_note(*, actor: Actor, customer: Customer, body: str) -> Note:
     if len(body) > MAX_NOTE_LENGTH:
         raise ValidationFailed(f"a note is at most {MAX_NOTE_LENGTH} characters", code="note_too_long")
     with transaction.atomic():
+        _refuse_merged(customer)
         note = Note.objects.create(customer=customer, author=actor.user, body=body)
         record_audit(actor=actor, action="note.add", target=note, after={"body": body})
         record_event(
@@ -313,6 +335,7 @@ def add_tag(*, actor: Actor, customer: Customer, name: str) -> Tag:
         raise ValidationFailed("a tag needs a name", code="tag_empty")
     tag = tags[0]
     with transaction.atomic():
+        _refuse_merged(customer)
         if not customer.tags.filter(pk=tag.pk).exists():
             customer.tags.add(tag)
             record_audit(actor=actor, action="customer.tag_add", target=customer, after={"tag": tag.name})
@@ -339,6 +362,7 @@ def set_preference(*, actor: Actor, customer: Customer, kind: str, value: str, l
     if not value:
         raise ValidationFailed("a preference needs a value", code="preference_empty")
     with transaction.atomic():
+        _refuse_merged(customer)
         preference, _ = Preference.objects.update_or_create(
             customer=customer, kind=kind, value=value, defaults={"likes": likes}
         )

@@ -235,3 +235,66 @@ def test_upsert_order_for_needs_exactly_one_customer_reference(
         )
 
     assert excinfo.value.code == "customer_reference_required"
+
+
+def test_repushing_an_unchanged_order_writes_nothing(lead: Actor) -> None:
+    ProductFactory(sku="A")
+    customer = CustomerFactory()
+    placed = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    order, _ = services.upsert_order(
+        actor=lead,
+        customer=customer,
+        number="R-9",
+        external_id="o-9",
+        lines=[LineInput(sku="A", quantity=2)],
+        placed_at=placed,
+    )
+    line_ids = list(order.lines.values_list("id", flat=True))
+
+    again, created = services.upsert_order(
+        actor=lead, customer=customer, number="R-9", external_id="o-9", lines=[LineInput(sku="A", quantity=2)]
+    )
+
+    assert created is False
+    assert again.placed_at == placed
+    assert list(again.lines.values_list("id", flat=True)) == line_ids
+    assert AuditEntry.objects.filter(action="order.update").count() == 0
+
+
+def test_order_matched_by_number_keeps_the_external_id_it_was_sent_with(lead: Actor) -> None:
+    ProductFactory(sku="A")
+    OrderFactory(number="R-10", external_id=None)
+
+    order, created = services.upsert_order(
+        actor=lead,
+        customer=CustomerFactory(),
+        number="R-10",
+        external_id="shop-10",
+        lines=[LineInput(sku="A", quantity=1)],
+    )
+
+    assert created is False
+    assert Order.objects.get(pk=order.pk).external_id == "shop-10"
+
+
+def test_amount_beyond_the_column_is_refused(lead: Actor) -> None:
+    ProductFactory(sku="A", price=Decimal("9000000000.00"))
+
+    with pytest.raises(ValidationFailed) as error:
+        services.upsert_order(
+            actor=lead, customer=CustomerFactory(), number="BIG", lines=[LineInput(sku="A", quantity=2)]
+        )
+
+    assert error.value.code == "amount_too_large"
+    assert Order.objects.count() == 0
+
+
+def test_repushing_a_delivered_shipment_keeps_its_delivery_time(lead: Actor) -> None:
+    order = OrderFactory()
+    first, _ = services.upsert_shipment(actor=lead, order=order, external_id="s-7", status="delivered")
+
+    again, created = services.upsert_shipment(actor=lead, order=order, external_id="s-7", status="delivered")
+
+    assert created is False
+    assert again.delivered_at == first.delivered_at
+    assert AuditEntry.objects.filter(action="shipment.update").count() == 0

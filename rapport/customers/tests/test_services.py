@@ -279,3 +279,26 @@ def test_order_pushed_for_a_merged_customer_lands_on_the_survivor(lead: Actor) -
     )
 
     assert order.customer_id == survivor.pk
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda actor, c: services.add_note(actor=actor, customer=c, body="late note"),
+        lambda actor, c: services.add_tag(actor=actor, customer=c, name="late"),
+        lambda actor, c: services.add_identity(actor=actor, customer=c, kind="email", value="late@x.co"),
+        lambda actor, c: services.set_preference(
+            actor=actor, customer=c, kind="brand", value="Acme", likes=True
+        ),
+    ],
+)
+def test_writes_to_a_merged_away_customer_are_refused(lead: Actor, write: object) -> None:
+    survivor, duplicate = CustomerFactory(), CustomerFactory()
+    services.merge_customers(actor=lead, source=duplicate, target=survivor)
+
+    with pytest.raises(Conflict) as error:
+        write(lead, duplicate)  # type: ignore[operator]
+
+    assert error.value.code == "customer_merged"
+    assert Note.objects.count() == 0
+    assert Identity.objects.count() == 0
