@@ -516,7 +516,8 @@ def test_post_shipment_then_the_same_tracking_number_updates_it(lead_api: ApiCli
         "tracking_number": "JD1",
         "status": "delivered",
         "shipped_at": PLACED,
-        "delivered_at": "2025-03-03T15:00:00+01:00",
+        # Answered in UTC, as every time the API returns.
+        "delivered_at": "2025-03-03T14:00:00+00:00",
         "signed_for_name": "A. Lovelace",
         "updated_at": shipment.updated_at.isoformat(),
     }

@@ -147,7 +147,25 @@ schema = schemathesis.openapi.from_wsgi(f"{API}/openapi.json", get_wsgi_applicat
 )
 
 
+@pytest.fixture
+def _connection_kept_across_requests() -> Any:
+    """Keep the test's connection open, as Django's own test client does.
+
+    The WSGI handler closes old connections when a request finishes; inside a test transaction
+    on PostgreSQL that would close the connection the test is still using.
+    """
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.mark.django_db
+@pytest.mark.usefixtures("_connection_kept_across_requests")
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_answers_generated_requests_as_its_document_says(

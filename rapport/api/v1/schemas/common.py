@@ -28,12 +28,12 @@ def _no_nul(value: str) -> str:
 
 
 def _storable_instant(value: datetime) -> datetime:
-    # Databases keep times in UTC; 0001-01-01T00:00+01:00 has no UTC form and would crash the query.
+    # Databases keep times in UTC: 0001-01-01T00:00+01:00 has no UTC form, and PostgreSQL refuses
+    # offsets beyond ±15:59 that ISO 8601 allows, so every instant is converted here.
     try:
-        value.astimezone(UTC)
+        return value.astimezone(UTC)
     except OverflowError as exc:
         raise ValueError("the time is out of range once converted to UTC") from exc
-    return value
 
 
 def _no_float(value: Any) -> Any:
