@@ -9,5 +9,6 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False)),
     path("accounts/", include("rapport.accounts.urls")),
     path("customers/", include("rapport.customers.urls")),
+    path("commerce/", include("rapport.commerce.urls")),
     path("api/v1/", api.urls),
 ]

@@ -26,6 +26,8 @@ PAGES: dict[str, tuple[set[str], str]] = {
     "customers:edit": (EDITORS, "customer"),
     "customers:merge": ({Role.ADMIN, Role.LEAD}, "customer"),
     "accounts:tokens": (ALL, ""),
+    "commerce:imports": ({Role.ADMIN, Role.LEAD}, ""),
+    "commerce:import_detail": ({Role.ADMIN, Role.LEAD}, "import"),
     "accounts:audit_log": ({Role.ADMIN}, ""),
     "accounts:staff": ({Role.ADMIN}, ""),
     "accounts:edit_staff": ({Role.ADMIN}, "staff"),
@@ -62,6 +64,13 @@ def test_every_page_is_in_the_access_matrix() -> None:
 def _url(name: str, arg_kind: str) -> str:
     if arg_kind == "customer":
         return reverse(name, args=[CustomerFactory().pk])
+    if arg_kind == "import":
+        from rapport.commerce.models import ImportJob
+
+        job = ImportJob.objects.create(
+            kind="products", stored_path="imports/x.csv", original_name="x.csv", size=1, sha256="0"
+        )
+        return reverse(name, args=[job.pk])
     if arg_kind == "staff":
         return reverse(name, args=[UserFactory(role=Role.AGENT).pk])
     return reverse(name)
