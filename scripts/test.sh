@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 PG_URL="${RAPPORT_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/rapport}"
 PYTEST_ARGS=("$@")
+# Two workers: the machines this runs on have two cores.
+WORKERS="${RAPPORT_TEST_WORKERS:-2}"
 
 echo "=== Checks: ruff, migrations, OpenAPI document ==="
 $BIN/ruff check .
@@ -16,7 +18,7 @@ RAPPORT_DATA_DIR="$(mktemp -d)" $BIN/python manage.py export_openapi --check
 
 echo
 echo "=== Test run 1/2: database SQLite (embedded default) ==="
-env -u DATABASE_URL RAPPORT_DATA_DIR="$(mktemp -d)" $BIN/pytest -q "${PYTEST_ARGS[@]}"
+env -u DATABASE_URL RAPPORT_DATA_DIR="$(mktemp -d)" $BIN/pytest -q -n "$WORKERS" "${PYTEST_ARGS[@]}"
 
 echo
 if $BIN/python - "$PG_URL" <<'PY'
@@ -30,7 +32,7 @@ except Exception as exc:
 PY
 then
   echo "=== Test run 2/2: database PostgreSQL ($PG_URL) ==="
-  DATABASE_URL="$PG_URL" RAPPORT_DATA_DIR="$(mktemp -d)" $BIN/pytest -q "${PYTEST_ARGS[@]}"
+  DATABASE_URL="$PG_URL" RAPPORT_DATA_DIR="$(mktemp -d)" $BIN/pytest -q -n "$WORKERS" "${PYTEST_ARGS[@]}"
 elif [ "${RAPPORT_REQUIRE_POSTGRES:-0}" = "1" ]; then
   echo "=== Test run 2/2: PostgreSQL is required here (RAPPORT_REQUIRE_POSTGRES=1) but unreachable ==="
   exit 1

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from rapport.accounts.permissions import Actor, Perm
 from rapport.commerce.models import Order, OrderLine, Product, Shipment, WishlistItem
@@ -144,3 +146,41 @@ def customer_for_commerce(actor: Actor, customer_id: int) -> Customer:
     if customer is None:
         raise NotFound(f"no customer {customer_id}", code="customer_not_found")
     return customer
+
+
+@dataclass(frozen=True)
+class MonthlySpend:
+    month: str
+    total: Decimal
+    orders: int
+
+
+def monthly_spend(actor: Actor, customer: Customer, *, currency: str, months: int = 24) -> list[MonthlySpend]:
+    """Spend per calendar month in one currency for the last `months` months, empty months included."""
+    actor.require(Perm.COMMERCE_VIEW)
+    today = timezone.localdate()
+    index = today.year * 12 + today.month - 1 - (months - 1)
+    first = date(index // 12, index % 12 + 1, 1)
+    rows = (
+        Order.objects.filter(customer=customer, currency=currency, placed_at__date__gte=first)
+        .exclude(status__in=["cancelled", "refunded"])
+        .annotate(month=TruncMonth("placed_at"))
+        .order_by()
+        .values("month")
+        .annotate(total=Sum("total"), orders=Count("id"))
+    )
+    by_month = {row["month"].strftime("%Y-%m"): row for row in rows}
+    series = []
+    cursor = first
+    for _ in range(months):
+        key = cursor.strftime("%Y-%m")
+        row = by_month.get(key)
+        series.append(
+            MonthlySpend(
+                month=key,
+                total=row["total"] if row else Decimal("0"),
+                orders=row["orders"] if row else 0,
+            )
+        )
+        cursor = (cursor + timedelta(days=31)).replace(day=1)
+    return series

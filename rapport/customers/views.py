@@ -82,12 +82,23 @@ def _detail_context(request: HttpRequest, actor: Actor, customer: Customer) -> d
     before, before_id = _parse_cursor(request)
     timeline = selectors.timeline_for(actor, customer, before=before, before_id=before_id)
     can_edit = actor.can(Perm.CUSTOMERS_EDIT)
+    spend = commerce.lifetime_spend(actor, customer)
+    chart = None
+    if spend:
+        series = commerce.monthly_spend(actor, customer, currency=spend[0].currency)
+        chart = {
+            "currency": spend[0].currency,
+            "months": [point.month for point in series],
+            "totals": [float(point.total) for point in series],
+            "orders": [point.orders for point in series],
+        }
     return {
+        "spend_chart": chart,
         "customer": customer,
         "identities": list(customer.identities.all()),
         "tags": list(customer.tags.all()),
         "preferences": list(customer.preferences.all()),
-        "spend": commerce.lifetime_spend(actor, customer),
+        "spend": spend,
         "orders": commerce.recent_orders(actor, customer),
         "wishlist": list(commerce.wishlist_of(actor, customer)),
         "timeline": timeline,

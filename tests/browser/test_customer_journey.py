@@ -29,6 +29,10 @@ def test_agent_finds_customer_and_adds_a_note(live_server: Any, page: Any) -> No
     ProductFactory(sku="MT-9", name="Pocket multitool")
     upsert_order(actor=None, customer=customer, number="R-2001", lines=[LineInput(sku="MT-9", quantity=1)])
 
+    console_errors: list[str] = []
+    page.on(
+        "console", lambda message: console_errors.append(message.text) if message.type == "error" else None
+    )
     page.goto(f"{live_server.url}/customers/")
     page.get_by_label("Email").fill("agent@shop.example")
     page.get_by_label("Password").fill("correct horse battery")
@@ -42,6 +46,8 @@ def test_agent_finds_customer_and_adds_a_note(live_server: Any, page: Any) -> No
 
     page.get_by_role("heading", name="Dorothy Vaughan").wait_for()
     assert page.get_by_text("R-2001").count() >= 1
+    # The spend chart is drawn by a static script, so the content security policy lets it run.
+    page.locator("#spend-chart[data-drawn='1']").wait_for()
     page.get_by_label("Note").fill("Asked for gift wrapping on every order")
     page.get_by_role("button", name="Add note").click()
 
@@ -51,6 +57,8 @@ def test_agent_finds_customer_and_adds_a_note(live_server: Any, page: Any) -> No
     # The note arrived in place (htmx), and stays after a reload.
     page.reload()
     page.locator("#timeline").get_by_text("Asked for gift wrapping on every order").wait_for()
+    # Nothing was blocked by the content security policy, and no script failed.
+    assert console_errors == []
     screenshot_dir = os.environ.get("RAPPORT_SCREENSHOT_DIR")
     if screenshot_dir:
         page.screenshot(path=os.path.join(screenshot_dir, "customer-360.png"), full_page=False)

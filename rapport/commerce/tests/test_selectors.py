@@ -67,3 +67,29 @@ def test_customer_for_commerce_needs_only_the_commerce_view(agent_user: User) ->
         selectors.customer_for_commerce(commerce_token, customer.pk + 1000)
     with pytest.raises(PermissionDenied):
         selectors.customer_for_commerce(customers_token, customer.pk)
+
+
+def test_monthly_spend_covers_every_month_and_skips_cancelled_orders(agent: Actor) -> None:
+    from datetime import timedelta as _td
+    from decimal import Decimal as _D
+
+    from django.utils import timezone as _tz
+
+    from rapport.commerce.selectors import monthly_spend
+    from rapport.commerce.tests.factories import OrderFactory
+    from rapport.customers.tests.factories import CustomerFactory
+
+    customer = CustomerFactory()
+    now = _tz.now()
+    OrderFactory(customer=customer, total=_D("10.00"), placed_at=now)
+    OrderFactory(customer=customer, total=_D("5.00"), placed_at=now)
+    OrderFactory(customer=customer, total=_D("99.00"), placed_at=now, status="cancelled")
+    OrderFactory(customer=customer, total=_D("7.00"), placed_at=now - _td(days=800))
+
+    series = monthly_spend(agent, customer, currency="EUR", months=24)
+
+    assert len(series) == 24
+    assert series[-1].month == now.strftime("%Y-%m")
+    assert (series[-1].total, series[-1].orders) == (_D("15.00"), 2)
+    assert sum(point.orders for point in series) == 2
+    assert len({point.month for point in series}) == 24
