@@ -85,7 +85,7 @@ def run_import(job_id: int) -> ImportJob:
         job.status = ImportStatus.RUNNING
         job.started_at = timezone.now()
         path = Path(settings.MEDIA_ROOT) / job.stored_path
-        job.total_rows = max(count_lines(path) - 1, 0)
+        job.total_rows = max(count_lines(str(path)) - 1, 0)
         job.save(update_fields=["status", "started_at", "total_rows"])
     creator = job.created_by
     actor = Actor(user=creator, via="import") if isinstance(creator, User) else None
