@@ -16,6 +16,12 @@ from rapport.core.errors import NotFound
 from rapport.customers.models import Customer
 
 RECENT_ORDERS = 10
+CENT = Decimal("0.01")
+
+
+def _cents(amount: Decimal | float | int) -> Decimal:
+    # SQLite sums decimals as floating point (3899.80000000000); round back to cents.
+    return Decimal(str(amount)).quantize(CENT)
 
 
 @dataclass(frozen=True)
@@ -36,7 +42,7 @@ def lifetime_spend(actor: Actor, customer: Customer) -> list[Spend]:
         .annotate(total=Sum("total"), orders=Count("id"))
         .order_by("-orders", "currency")
     )
-    return [Spend(currency=r["currency"], total=r["total"], orders=r["orders"]) for r in rows]
+    return [Spend(currency=r["currency"], total=_cents(r["total"]), orders=r["orders"]) for r in rows]
 
 
 def recent_orders(actor: Actor, customer: Customer, *, limit: int = RECENT_ORDERS) -> list[Order]:
@@ -178,7 +184,7 @@ def monthly_spend(actor: Actor, customer: Customer, *, currency: str, months: in
         series.append(
             MonthlySpend(
                 month=key,
-                total=row["total"] if row else Decimal("0"),
+                total=_cents(row["total"]) if row else Decimal("0.00"),
                 orders=row["orders"] if row else 0,
             )
         )

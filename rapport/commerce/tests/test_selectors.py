@@ -93,3 +93,19 @@ def test_monthly_spend_covers_every_month_and_skips_cancelled_orders(agent: Acto
     assert (series[-1].total, series[-1].orders) == (_D("15.00"), 2)
     assert sum(point.orders for point in series) == 2
     assert len({point.month for point in series}) == 24
+
+
+def test_lifetime_spend_is_exact_to_the_cent(agent: Actor) -> None:
+    from decimal import Decimal as _D
+
+    from rapport.commerce.selectors import lifetime_spend
+    from rapport.commerce.tests.factories import OrderFactory
+    from rapport.customers.tests.factories import CustomerFactory
+
+    customer = CustomerFactory()
+    for amount in ["0.10", "0.20", "3899.50"]:
+        OrderFactory(customer=customer, total=_D(amount))
+
+    (spend,) = lifetime_spend(agent, customer)
+
+    assert str(spend.total) == "3899.80"
