@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "rapport.accounts",
     "rapport.customers",
     "rapport.commerce",
+    "rapport.demo",
     "rapport.api",
 ]
 

@@ -1,0 +1,1 @@
+"""Demo data for trying Rapport: a believable store, its staff, customers, orders and timelines."""
