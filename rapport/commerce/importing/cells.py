@@ -30,7 +30,9 @@ class CellError(ValidationFailed):
 
 
 def max_length(model: type[models.Model], field: str) -> int:
-    length = model._meta.get_field(field).max_length
+    model_field = model._meta.get_field(field)
+    assert isinstance(model_field, models.Field)
+    length = model_field.max_length
     assert length is not None
     return length
 

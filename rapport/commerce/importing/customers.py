@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.db import transaction
 
@@ -159,7 +160,7 @@ class _Importer:
                     self.report,
                     line=parsed.line,
                     key=parsed.external_id,
-                    work=lambda parsed=parsed, written=written: self.import_one(parsed, written),
+                    work=partial(self.import_one, parsed, written),
                 )
                 if ok and written:
                     self.known[parsed.external_id] = written[0]

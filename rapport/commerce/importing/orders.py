@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
+from typing import TypeVar
 
 from django.db import transaction
 
@@ -255,12 +257,31 @@ def _find_shipment(shipments: list[Shipment], wanted: ShipmentPlan) -> Shipment 
     return None
 
 
-def _in_chunks(values: Iterable[str], query: Callable[[list[str]], Iterable[object]]) -> list[object]:
+T = TypeVar("T")
+
+
+def _in_chunks(values: Iterable[str], query: Callable[[list[str]], Iterable[T]]) -> list[T]:
     values = list(values)
-    found: list[object] = []
+    found: list[T] = []
     for start in range(0, len(values), LOOKUP_CHUNK):
         found.extend(query(values[start : start + LOOKUP_CHUNK]))
     return found
+
+
+def _customers_with_external_ids(chunk: list[str]) -> Iterable[Customer]:
+    return Customer.objects.filter(external_id__in=chunk)
+
+
+def _orders_with_external_ids(chunk: list[str]) -> Iterable[Order]:
+    return (
+        Order.objects.filter(external_id__in=chunk)
+        .select_related("customer")
+        .prefetch_related("lines", "shipments")
+    )
+
+
+def _products_with_skus(chunk: list[str]) -> Iterable[Product]:
+    return Product.objects.filter(sku__in=chunk)
 
 
 class _Importer:
@@ -281,35 +302,28 @@ class _Importer:
             return
         with transaction.atomic():
             customers: dict[str, Customer] = {
-                customer.external_id: customer  # type: ignore[misc]
+                str(customer.external_id): customer
                 for customer in _in_chunks(
                     {plan.customer_external_id for plan in plans},
-                    lambda chunk: Customer.objects.filter(external_id__in=chunk),
+                    _customers_with_external_ids,
                 )
             }
             orders: dict[str, Order] = {
-                order.external_id: order  # type: ignore[misc]
+                str(order.external_id): order
                 for order in _in_chunks(
                     [plan.key for plan in plans],
-                    lambda chunk: (
-                        Order.objects.filter(external_id__in=chunk)
-                        .select_related("customer")
-                        .prefetch_related("lines", "shipments")
-                    ),
+                    _orders_with_external_ids,
                 )
             }
             unseen = {line.sku for plan in plans for line in plan.lines} - self.products.keys()
-            found = {
-                product.sku: product  # type: ignore[attr-defined]
-                for product in _in_chunks(unseen, lambda chunk: Product.objects.filter(sku__in=chunk))
-            }
-            self.products.update({sku: found.get(sku) for sku in unseen})  # type: ignore[misc]
+            found = {product.sku: product for product in _in_chunks(unseen, _products_with_skus)}
+            self.products.update({sku: found.get(sku) for sku in unseen})
             for plan in plans:
                 attempt(
                     self.report,
                     line=plan.first_line,
                     key=plan.key,
-                    work=lambda plan=plan: self.import_one(plan, customers, orders.get(plan.key)),
+                    work=partial(self.import_one, plan, customers, orders.get(plan.key)),
                 )
 
     def import_one(self, plan: OrderPlan, customers: dict[str, Customer], existing: Order | None) -> Outcome:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Q
@@ -105,7 +106,7 @@ class _Importer:
                     self.report,
                     line=parsed.line,
                     key=parsed.external_id or parsed.sku,
-                    work=lambda parsed=parsed, written=written: self.import_one(parsed, written),
+                    work=partial(self.import_one, parsed, written),
                 )
                 if ok and written:
                     self.remember(written[0])
@@ -124,8 +125,9 @@ class _Importer:
         values: dict[str, object] = {"sku": parsed.sku, "name": parsed.name, "price": parsed.price}
         for name, value in given.items():
             if value is None:
-                value = getattr(existing, name) if existing is not None else defaults[name]
-            values[name] = value
+                values[name] = getattr(existing, name) if existing is not None else defaults[name]
+            else:
+                values[name] = value
         if (
             existing is not None
             and all(getattr(existing, name) == value for name, value in values.items())
