@@ -32,11 +32,11 @@ BUYER_SHARE = 0.92
 class Purchases:
     """Every purchase as (day, customer), in time order; day is a float from the window's start."""
 
-    day: array  # type: ignore[type-arg]
-    customer: array  # type: ignore[type-arg]
+    day: array[float]
+    customer: array[int]
     # Orders per customer, and when each became a customer (NaN for those who never bought).
-    counts: array  # type: ignore[type-arg]
-    first_day: array  # type: ignore[type-arg]
+    counts: array[int]
+    first_day: array[float]
 
     def __len__(self) -> int:
         return len(self.day)
@@ -44,17 +44,17 @@ class Purchases:
 
 def _repeat_thresholds(
     rng: random.Random,
-    births: array,  # type: ignore[type-arg]
+    births: array[float],
     span: float,
     cap: int,
     dropout: bool,
-) -> tuple[array, array]:  # type: ignore[type-arg]
+) -> tuple[array[float], array[int]]:
     thresholds = array("d")
     owners = array("l")
     for index, birth in enumerate(births):
         if math.isnan(birth):
             continue
-        rate = rng.gammavariate(RATE_SHAPE, 1.0)
+        rate = max(rng.gammavariate(RATE_SHAPE, 1.0), 1e-12)
         churn = rng.betavariate(DROPOUT_A, DROPOUT_B) if dropout else 0.0
         if churn >= 1.0:
             continue
@@ -72,6 +72,9 @@ def _repeat_thresholds(
 def simulate_purchases(
     *, customers: int, orders: int, span_days: float, rng: random.Random, buyer_share: float = BUYER_SHARE
 ) -> Purchases:
+    """Exactly `orders` purchases by `customers` customers over `span_days`; buyer_share of them buy."""
+    if orders and not customers:
+        raise ValueError("orders need customers")
     births = array("d", [math.nan]) * customers
     buyers = min(orders, customers, max(1, round(customers * buyer_share))) if customers and orders else 0
     for index in rng.sample(range(customers), buyers):
@@ -104,7 +107,7 @@ def simulate_purchases(
             if threshold == scale:
                 ties -= 1
             birth = births[owner]
-            day.append(birth + (span_days - birth) * threshold / scale)
+            day.append(min(span_days, birth + (span_days - birth) * threshold / scale))
             who.append(owner)
     order = sorted(range(len(day)), key=day.__getitem__)
     counts = array("l", [0]) * customers

@@ -59,7 +59,7 @@ from rapport.demo.world import (
     ascii_fold,
     tracking_number,
 )
-from rapport.demo.writing import Loader, Table, plain_indexes_deferred, reset_sequences
+from rapport.demo.writing import Loader, Table, db_datetime, plain_indexes_deferred, reset_sequences
 
 SPAN_DAYS = 730
 CURRENCY = "EUR"
@@ -171,7 +171,7 @@ class _Customers:
     favourite: list[bytearray]
     wholesale: bytearray
     names: list[str]
-    created_day: array  # type: ignore[type-arg]
+    created_day: array[float]
 
 
 class _Generator:
@@ -181,6 +181,7 @@ class _Generator:
         self.start = now - timedelta(days=SPAN_DAYS)
         self.phase = phase
         self.result = DemoResult()
+        self.db_time = db_datetime()
         self.events = Table(
             TimelineEvent,
             [
@@ -214,7 +215,7 @@ class _Generator:
         *,
         customer_id: int,
         kind: str,
-        occurred_at: datetime,
+        occurred_at: datetime | str,
         summary: str,
         actor_id: int | None = None,
         subject: tuple[str, int] | None = None,
@@ -285,7 +286,9 @@ class _Generator:
 
     # Customers --------------------------------------------------------------------------------
 
-    def customers(self, count: int, counts: array, first_day: array, staff: dict[str, User]) -> _Customers:  # type: ignore[type-arg]
+    def customers(
+        self, count: int, counts: array[int], first_day: array[float], staff: dict[str, User]
+    ) -> _Customers:
         rng = self.rng("customers")
         phones = PhoneMaker()
         emails: set[str] = set()
@@ -457,11 +460,11 @@ class _Generator:
 
     def orders(
         self,
-        purchases_day: array,
-        purchases_customer: array,
+        purchases_day: array[float],
+        purchases_customer: array[int],
         people: _Customers,
         products: list[tuple[int, ProductSpec]],
-    ) -> None:  # type: ignore[type-arg]
+    ) -> None:
         rng = self.rng("orders")
         by_category: list[list[tuple[int, ProductSpec]]] = [[] for _ in CATEGORIES]
         category_index = {category.name: n for n, category in enumerate(CATEGORIES)}
@@ -538,9 +541,12 @@ class _Generator:
                 lines.add((lines.take_id(), order_id, pk, spec.sku, spec.name, quantity, price, line_total))
             shipping = Decimal("0.00") if subtotal >= FREE_SHIPPING_FROM else SHIPPING
             total = subtotal + shipping
-            status, updated = self._fulfil(
+            # Each moment is converted for the database once, however many rows it is in.
+            placed = self.db_time(placed_at)
+            status, updated_at = self._fulfil(
                 rng, shipments, order_id, number, customer_id, culture, people.names[who], placed_at
             )
+            updated = placed if updated_at is placed_at else self.db_time(updated_at)
             orders.add(
                 (
                     order_id,
@@ -548,18 +554,18 @@ class _Generator:
                     number,
                     customer_id,
                     status,
-                    placed_at,
+                    placed,
                     CURRENCY,
                     shipping,
                     total,
-                    placed_at,
+                    placed,
                     updated,
                 )
             )
             self.event(
                 customer_id=customer_id,
                 kind="order.placed",
-                occurred_at=placed_at,
+                occurred_at=placed,
                 summary=f"Order {number} placed: {len(picked)} item(s), {total} {CURRENCY}",
                 subject=("commerce.order", order_id),
                 data={"total": str(total), "currency": CURRENCY},
@@ -627,14 +633,26 @@ class _Generator:
             if rng.random() < 0.3:
                 signed = name if rng.random() < 0.7 else rng.choice(culture.first_names)
         shipment_id = shipments.take_id()
+        stamp = self.db_time(changed)
+        delivered = stamp if delivered_at is changed else self.db_time(delivered_at)
         shipments.add(
-            (shipment_id, order_id, carrier, tracking, status, shipped_at, delivered_at, signed, changed)
+            (
+                shipment_id,
+                order_id,
+                carrier,
+                tracking,
+                status,
+                self.db_time(shipped_at),
+                delivered,
+                signed,
+                stamp,
+            )
         )
         signed_text = f", signed for by {signed}" if signed else ""
         self.event(
             customer_id=customer_id,
             kind=f"shipment.{status}",
-            occurred_at=changed,
+            occurred_at=stamp,
             summary=(
                 f"Order {number}: shipment {carrier} {tracking} "
                 f"{ShipmentStatus(status).label.lower()}{signed_text}"
@@ -655,7 +673,10 @@ class _Generator:
             by_category[category_index[product[1].category]].append(product)
         wishlist = Table(WishlistItem, ["id", "customer", "product", "added_at"])
         notes = Table(Note, ["id", "customer", "author", "body", "created_at"])
-        authors = [staff[role].pk for role in (Role.LEAD, Role.AGENT, Role.AGENT) if role in staff] or [None]
+        authors: list[int | None] = [
+            staff[role].pk for role in (Role.LEAD, Role.AGENT, Role.AGENT) if role in staff
+        ]
+        authors = authors or [None]
         count = len(people.names)
         loader = Loader(wishlist, notes, self.events)
         bar = self.phase("wishlists and notes", count)

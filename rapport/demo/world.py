@@ -291,6 +291,7 @@ class PhoneMaker:
         if country not in self.templates:
             example = phonenumbers.example_number_for_type(country, phonenumbers.PhoneNumberType.MOBILE)
             assert example is not None
+            assert example.country_code is not None
             self.templates[country] = (example.country_code, str(example.national_number))
         return self.templates[country]
 

@@ -72,3 +72,8 @@ def test_any_size_gives_exact_counts(customers: int, per_customer: float, seed: 
     assert len(purchases) == orders
     assert sum(purchases.counts) == orders
     assert all(0 <= day <= 730 for day in purchases.day)
+
+
+def test_orders_without_customers_are_refused() -> None:
+    with pytest.raises(ValueError, match="orders need customers"):
+        simulate_purchases(customers=0, orders=1, span_days=730, rng=random.Random(1))

@@ -9,7 +9,7 @@ from typing import Any
 
 import phonenumbers
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Sum
 
 from rapport.accounts.models import AuditEntry, Role, User
@@ -21,6 +21,7 @@ from rapport.commerce.services import LineInput, upsert_order, upsert_shipment
 from rapport.customers.models import Customer, Identity, IdentityKind, Note, TimelineEvent
 from rapport.customers.selectors import timeline_for
 from rapport.demo.generate import SPAN_DAYS, generate
+from rapport.demo.writing import plain_indexes_deferred
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 SMALL = {"customers": 200, "products": 50, "orders": 2000}
@@ -257,3 +258,35 @@ def test_small_stores_work(db: None) -> None:
     counts = generate(customers=3, products=2, orders=10, seed=5, now=NOW).counts
 
     assert (counts["customers"], counts["products"], counts["orders"]) == (3, 2, 10)
+
+
+def _indexes() -> list[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name")
+        return cursor.fetchall()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="indexes are set aside on SQLite only")
+def test_indexes_set_aside_while_loading_are_all_back_afterwards(db: None) -> None:
+    before = _indexes()
+
+    generate(**SMALL, seed=3, now=NOW, staff=False)
+
+    assert _indexes() == before
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="indexes are set aside on SQLite only")
+def test_a_failed_load_brings_the_indexes_back(db: None) -> None:
+    before = _indexes()
+    during: list[tuple[str, str]] = []
+
+    def load() -> None:
+        with transaction.atomic(), plain_indexes_deferred([Order]):
+            during.extend(_indexes())
+            raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        load()
+
+    assert len(during) < len(before)
+    assert _indexes() == before
