@@ -9,10 +9,11 @@ PYTEST_ARGS=("$@")
 # Two workers: the machines this runs on have two cores.
 WORKERS="${RAPPORT_TEST_WORKERS:-2}"
 
-echo "=== Checks: ruff, migrations, OpenAPI document ==="
+echo "=== Checks: ruff, import contracts, mypy, migrations, OpenAPI document ==="
 $BIN/ruff check .
 $BIN/ruff format --check .
 $BIN/lint-imports --no-cache >/dev/null && echo "import contracts kept" || { $BIN/lint-imports --no-cache; exit 1; }
+RAPPORT_DATA_DIR="$(mktemp -d)" $BIN/mypy
 RAPPORT_DATA_DIR="$(mktemp -d)" $BIN/python manage.py makemigrations --check --dry-run -v0
 RAPPORT_DATA_DIR="$(mktemp -d)" $BIN/python manage.py export_openapi --check
 

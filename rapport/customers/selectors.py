@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from rapport.accounts.permissions import Actor, Perm
 from rapport.core.errors import NotFound, ValidationFailed
@@ -47,8 +49,9 @@ def _matching_ids(query: str) -> Q:
     if "@" in lowered:
         return Q(pk__in=Identity.objects.filter(_identity_prefix(lowered)).values("customer_id"))
     # A subquery rather than a join: a join on orders would multiply rows and need DISTINCT.
-    matches = Q(name__icontains=query) | Q(pk__in=Customer.objects.filter(orders__number=query).values("pk"))
+    by_order_number = Q(pk__in=Customer.objects.filter(orders__number=query).values("pk"))
     if looks_like_phone(query):
+        matches = by_order_number
         try:
             phone = normalise_phone(query, default_region=settings.RAPPORT_DEFAULT_PHONE_REGION or None)
         except ValidationFailed:
@@ -58,10 +61,29 @@ def _matching_ids(query: str) -> Q:
                 "customer_id"
             )
         )
-    elif len(lowered) >= 3:
-        # "maria.g" finds maria.garcia@...: the start of an address is how people remember it.
-        matches |= Q(pk__in=Identity.objects.filter(_identity_prefix(lowered)).values("customer_id"))
+    else:
+        matches = by_order_number | _name_contains(query)
+        if len(lowered) >= 3:
+            # "maria.g" finds maria.garcia@...: the start of an address is how people remember it.
+            matches |= Q(pk__in=Identity.objects.filter(_identity_prefix(lowered)).values("customer_id"))
     return matches
+
+
+# FTS5's trigram index answers substring matches of three characters or more.
+TRIGRAM = 3
+
+
+def _name_contains(query: str) -> Q:
+    """Names containing the query, case-insensitively, answered from an index where one exists.
+
+    SQLite: the FTS5 trigram table customers_customer_name_search (migration 0003); PostgreSQL: a
+    pg_trgm GIN index on UPPER(name) that Django's icontains uses as it is.
+    """
+    if connection.vendor != "sqlite" or len(query) < TRIGRAM:
+        return Q(name__icontains=query)
+    # A quoted FTS5 phrase is matched literally; doubling quotes is its only escape.
+    phrase = '"' + query.replace('"', '""') + '"'
+    return Q(pk__in=RawSQL("SELECT rowid FROM customers_customer_name_search WHERE name MATCH %s", [phrase]))
 
 
 def search_customers(

@@ -6,13 +6,17 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from rapport.accounts.models import User
 from rapport.accounts.permissions import Actor
 from rapport.commerce.tests.factories import OrderFactory
 from rapport.core.errors import NotFound, PermissionDenied
+from rapport.core.normalise import looks_like_phone
 from rapport.customers import selectors
-from rapport.customers.models import TimelineEvent
+from rapport.customers.models import Customer, TimelineEvent
 from rapport.customers.services import IdentityInput, create_customer, merge_customers
 from rapport.customers.tests.factories import CustomerFactory, NoteFactory
 
@@ -155,3 +159,40 @@ def test_notes_of_lists_newest_first_and_needs_the_view_permission(agent: Actor,
     assert list(selectors.notes_of(agent, customer)) == [newer, older]
     with pytest.raises(PermissionDenied):
         selectors.notes_of(commerce_token, customer)
+
+
+def test_renamed_customer_is_found_by_the_new_name_only(agent: Actor) -> None:
+    from rapport.customers.services import update_customer
+
+    customer = CustomerFactory(name="Grace Brewster")
+    update_customer(actor=agent, customer=customer, name="Grace Hopper")
+
+    assert list(selectors.search_customers(agent, query="hopper")) == [customer]
+    assert list(selectors.search_customers(agent, query="brewster")) == []
+
+
+NAMES = ["Zoë O'Brien", 'Anna "Nan" Lee', "Jean-Luc Picard", "李小龙", "Ana 50% Off", "NEAR AND OR", "x*y^z"]
+
+
+@given(query=st.text(min_size=1, max_size=12))
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+def test_name_search_matches_exactly_the_names_containing_the_text(agent: Actor, query: str) -> None:
+    if "\x00" in query or not query.strip() or "@" in query or looks_like_phone(query.strip()):
+        return
+    for name in NAMES:
+        Customer.objects.get_or_create(name=name)
+
+    found = {c.name for c in selectors.search_customers(agent, query=query)}
+
+    needle = query.strip().lower()
+    assert found == {name for name in NAMES if needle in name.lower()}
+
+
+@pytest.mark.parametrize("query", ['"', '""', 'Nan"', "50%", "NEAR", "x*y", "O'Brien", "^z", "(", "小龙"])
+def test_search_treats_operators_and_quotes_as_plain_text(agent: Actor, query: str) -> None:
+    for name in NAMES:
+        CustomerFactory(name=name)
+
+    found = {c.name for c in selectors.search_customers(agent, query=query)}
+
+    assert found == {name for name in NAMES if query.lower() in name.lower()}

@@ -302,3 +302,20 @@ def test_writes_to_a_merged_away_customer_are_refused(lead: Actor, write: object
     assert error.value.code == "customer_merged"
     assert Note.objects.count() == 0
     assert Identity.objects.count() == 0
+
+
+def test_name_longer_than_the_column_is_refused(agent: Actor) -> None:
+    with pytest.raises(ValidationFailed) as error:
+        services.create_customer(actor=agent, name="x" * 201)
+
+    assert error.value.code == "name_too_long"
+    assert Customer.objects.count() == 0
+
+
+def test_the_system_may_tag_a_customer(agent: Actor) -> None:
+    customer = CustomerFactory()
+
+    services.add_tag(actor=None, customer=customer, name="wholesale")
+
+    assert list(customer.tags.values_list("name", flat=True)) == ["wholesale"]
+    assert AuditEntry.objects.get(action="customer.tag_add").actor_label == "system"
