@@ -451,6 +451,10 @@ def run(
     ready: list[Group] = []
     for record in with_progress(open_records(), progress):
         key = _key(record, index)
+        if key and "\x00" in key:
+            # The key is looked up before its row is parsed; PostgreSQL cannot even compare NUL text.
+            report.fail([RowError(record.line, f"{KEY_COLUMN}: contains a NUL character")], key=key)
+            continue
         if not key:
             reason = record.error
             if not reason:

@@ -471,6 +471,10 @@ def test_any_text_in_an_order_cell_imports_the_whole_order_or_reports_it(
     with transaction.atomic():
         report = import_csv("orders", path)
         for key in set(keys) - {""}:
+            if "\x00" in key:
+                # Refused before any lookup: PostgreSQL cannot compare text holding NUL.
+                assert key in report.failed_keys
+                continue
             order = Order.objects.filter(external_id=key).first()
             if key in report.failed_keys:
                 assert order is None
