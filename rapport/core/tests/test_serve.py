@@ -1,0 +1,69 @@
+"""`manage.py serve` starts the web server and the task worker, and Ctrl-C stops both."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    return [int(line) for line in out.stdout.split()]
+
+
+@pytest.mark.skipif(os.environ.get("DATABASE_URL", "") != "", reason="runs the embedded SQLite mode only")
+def test_serve_answers_http_and_ctrl_c_stops_web_and_worker(tmp_path: Path) -> None:
+    env = {**os.environ, "RAPPORT_DATA_DIR": str(tmp_path)}
+    manage = str(Path(settings.BASE_DIR) / "manage.py")
+    subprocess.run([sys.executable, manage, "migrate", "-v0"], env=env, check=True)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, manage, "serve", "--port", str(port), "--web-workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        status = None
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/accounts/login/", timeout=2
+                ) as response:
+                    status = response.status
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.2)
+        children = _children(server.pid)
+
+        server.send_signal(signal.SIGINT)
+        output = server.communicate(timeout=30)[0].decode()
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+    assert status == 200
+    assert len(children) == 2
+    assert f"Rapport is running on http://127.0.0.1:{port}/" in output
+    assert "Rapport stopped." in output
+    assert server.returncode == 0
+    for pid in children:
+        assert (
+            not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
+        )
