@@ -348,13 +348,18 @@ def upsert_shipment(
                 ).replace("  ", " "),
                 actor=actor,
                 subject=shipment,
-                occurred_at=(
-                    shipment.delivered_at
-                    if shipment.status == ShipmentStatus.DELIVERED and shipment.delivered_at
-                    else timezone.now()
-                ),
+                occurred_at=_shipment_event_time(shipment),
             )
     return shipment, created
+
+
+def _shipment_event_time(shipment: Shipment) -> datetime:
+    """When the status happened, as far as the store told us; imported history keeps its dates."""
+    if shipment.status == ShipmentStatus.DELIVERED and shipment.delivered_at:
+        return shipment.delivered_at
+    if shipment.status == ShipmentStatus.IN_TRANSIT and shipment.shipped_at:
+        return shipment.shipped_at
+    return timezone.now()
 
 
 def add_to_wishlist(*, actor: Actor | None, customer: Customer, product: Product) -> WishlistItem:

@@ -298,3 +298,14 @@ def test_repushing_a_delivered_shipment_keeps_its_delivery_time(lead: Actor) -> 
     assert created is False
     assert again.delivered_at == first.delivered_at
     assert AuditEntry.objects.filter(action="shipment.update").count() == 0
+
+
+def test_shipment_history_keeps_the_dates_the_store_sent(lead: Actor) -> None:
+    order = OrderFactory()
+    shipped = datetime(2025, 6, 1, 8, tzinfo=UTC)
+
+    services.upsert_shipment(
+        actor=lead, order=order, external_id="s-9", status="in_transit", shipped_at=shipped
+    )
+
+    assert TimelineEvent.objects.get(kind="shipment.in_transit").occurred_at == shipped
