@@ -80,7 +80,8 @@ def _name_contains(query: str) -> Q:
     pg_trgm GIN index on UPPER(name) that Django's icontains uses as it is.
     """
     if connection.vendor != "sqlite" or len(query) < TRIGRAM:
-        return Q(name__icontains=query)
+        # As a subquery, so PostgreSQL answers it from the trigram index even inside an OR.
+        return Q(pk__in=Customer.objects.filter(name__icontains=query).values("pk"))
     # A quoted FTS5 phrase is matched literally; doubling quotes is its only escape.
     phrase = '"' + query.replace('"', '""') + '"'
     return Q(pk__in=RawSQL("SELECT rowid FROM customers_customer_name_search WHERE name MATCH %s", [phrase]))
