@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -39,52 +40,59 @@ def _identity_prefix(value: str) -> Q:
 
 
 def _matching_ids(query: str) -> Q:
-    """Which customers a free-text query means, each branch answered from an index."""
+    """Which customers a free-text query means: one indexed subquery per kind of match, unioned.
+
+    A UNION of small id sets, not an OR of conditions: an OR makes PostgreSQL test every customer
+    row, where a union lets it fetch the few matches and sort only those.
+    """
     lowered = query.lower()
+    branches: list[QuerySet[Any]] = []
     if lowered.startswith("@"):
         handles = [f"{platform}:{lowered[1:]}" for platform in SOCIAL_PLATFORMS]
-        return Q(
-            pk__in=Identity.objects.filter(kind=IdentityKind.SOCIAL, value__in=handles).values("customer_id")
+        branches.append(
+            Identity.objects.filter(kind=IdentityKind.SOCIAL, value__in=handles).values("customer_id")
         )
-    if "@" in lowered:
-        return Q(pk__in=Identity.objects.filter(_identity_prefix(lowered)).values("customer_id"))
-    # A subquery rather than a join: a join on orders would multiply rows and need DISTINCT.
-    by_order_number = Q(pk__in=Customer.objects.filter(orders__number=query).values("pk"))
-    if looks_like_phone(query):
-        matches = by_order_number
-        try:
-            phone = normalise_phone(query, default_region=settings.RAPPORT_DEFAULT_PHONE_REGION or None)
-        except ValidationFailed:
-            phone = "+" + "".join(ch for ch in query if ch.isdigit())
-        matches |= Q(
-            pk__in=Identity.objects.filter(Q(kind=IdentityKind.PHONE) & _identity_prefix(phone)).values(
-                "customer_id"
-            )
-        )
+    elif "@" in lowered:
+        branches.append(Identity.objects.filter(_identity_prefix(lowered)).values("customer_id"))
     else:
-        matches = by_order_number | _name_contains(query)
-        if len(lowered) >= 3:
-            # "maria.g" finds maria.garcia@...: the start of an address is how people remember it.
-            matches |= Q(pk__in=Identity.objects.filter(_identity_prefix(lowered)).values("customer_id"))
-    return matches
+        branches.append(Customer.objects.filter(orders__number=query).values("pk"))
+        if looks_like_phone(query):
+            try:
+                phone = normalise_phone(query, default_region=settings.RAPPORT_DEFAULT_PHONE_REGION or None)
+            except ValidationFailed:
+                phone = "+" + "".join(ch for ch in query if ch.isdigit())
+            branches.append(
+                Identity.objects.filter(Q(kind=IdentityKind.PHONE) & _identity_prefix(phone)).values(
+                    "customer_id"
+                )
+            )
+        else:
+            branches.append(_names_containing(query))
+            if len(lowered) >= 3:
+                # "maria.g" finds maria.garcia@...: the start of an address is how people remember it.
+                branches.append(Identity.objects.filter(_identity_prefix(lowered)).values("customer_id"))
+    # Each branch without ORDER BY: SQLite refuses ordering inside a compound subquery.
+    first, *rest = [branch.order_by() for branch in branches]
+    return Q(pk__in=first.union(*rest) if rest else first)
 
 
 # FTS5's trigram index answers substring matches of three characters or more.
 TRIGRAM = 3
 
 
-def _name_contains(query: str) -> Q:
-    """Names containing the query, case-insensitively, answered from an index where one exists.
+def _names_containing(query: str) -> QuerySet[Any]:
+    """Ids of customers whose name contains the query, case-insensitively, from an index where one exists.
 
     SQLite: the FTS5 trigram table customers_customer_name_search (migration 0003); PostgreSQL: a
     pg_trgm GIN index on UPPER(name) that Django's icontains uses as it is.
     """
     if connection.vendor != "sqlite" or len(query) < TRIGRAM:
-        # As a subquery, so PostgreSQL answers it from the trigram index even inside an OR.
-        return Q(pk__in=Customer.objects.filter(name__icontains=query).values("pk"))
+        return Customer.objects.filter(name__icontains=query).values("pk")
     # A quoted FTS5 phrase is matched literally; doubling quotes is its only escape.
     phrase = '"' + query.replace('"', '""') + '"'
-    return Q(pk__in=RawSQL("SELECT rowid FROM customers_customer_name_search WHERE name MATCH %s", [phrase]))
+    return Customer.objects.filter(
+        pk__in=RawSQL("SELECT rowid FROM customers_customer_name_search WHERE name MATCH %s", [phrase])
+    ).values("pk")
 
 
 def search_customers(
