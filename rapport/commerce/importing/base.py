@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TypeVar
 
 from django.db import DataError, IntegrityError, transaction
 
-from rapport.commerce.importing.cells import Row
+from rapport.commerce.importing.cells import CellError, Row
 from rapport.commerce.importing.reading import HeaderInvalid, Record
 from rapport.core.errors import RapportError, ValidationFailed
 
@@ -138,6 +139,33 @@ def rows_of(records: Iterable[Record], header: list[str], report: ImportReport) 
             yield to_row(record, header)
         except ValueError as exc:
             report.fail([RowError(record.line, str(exc))])
+
+
+Parsed = TypeVar("Parsed")
+
+
+def parsed_batches(
+    records: Iterator[Record],
+    header: list[str],
+    *,
+    report: ImportReport,
+    progress: Progress | None,
+    parse: Callable[[Row], Parsed],
+    key_columns: tuple[str, ...],
+) -> Iterator[list[Parsed]]:
+    """Rows parsed a batch at a time; a row that does not parse is reported under its record's key
+    (the first of key_columns it fills), so the rest of the file still imports."""
+    for batch in batches(rows_of(with_progress(records, progress), header, report)):
+        parsed: list[Parsed] = []
+        for row in batch:
+            try:
+                parsed.append(parse(row))
+            except CellError as exc:
+                key = next(
+                    (value for column in key_columns if (value := row.cells.get(column, "").strip())), ""
+                )
+                report.fail([RowError(row.line, exc.detail)], key=key)
+        yield parsed
 
 
 def attempt(report: ImportReport, *, line: int, key: str, work: Callable[[], Outcome]) -> bool:

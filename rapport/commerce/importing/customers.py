@@ -15,11 +15,8 @@ from rapport.commerce.importing.base import (
     Layout,
     Outcome,
     Progress,
-    RowError,
     attempt,
-    batches,
-    rows_of,
-    with_progress,
+    parsed_batches,
 )
 from rapport.commerce.importing.cells import CellError, Row, max_length
 from rapport.commerce.importing.reading import Record
@@ -246,11 +243,7 @@ def run(
     progress: Progress | None,
 ) -> None:
     importer = _Importer(actor, report)
-    for batch in batches(rows_of(with_progress(records, progress), header, report)):
-        parsed_rows = []
-        for row in batch:
-            try:
-                parsed_rows.append(parse_row(row))
-            except CellError as exc:
-                report.fail([RowError(row.line, exc.detail)], key=row.cells.get("external_id", "").strip())
+    for parsed_rows in parsed_batches(
+        records, header, report=report, progress=progress, parse=parse_row, key_columns=("external_id",)
+    ):
         importer.run_batch(parsed_rows)

@@ -17,11 +17,8 @@ from rapport.commerce.importing.base import (
     Layout,
     Outcome,
     Progress,
-    RowError,
     attempt,
-    batches,
-    rows_of,
-    with_progress,
+    parsed_batches,
 )
 from rapport.commerce.importing.cells import CellError, Row, max_length
 from rapport.commerce.importing.reading import Record
@@ -148,12 +145,7 @@ def run(
     progress: Progress | None,
 ) -> None:
     importer = _Importer(actor, report)
-    for batch in batches(rows_of(with_progress(records, progress), header, report)):
-        parsed_rows = []
-        for row in batch:
-            try:
-                parsed_rows.append(parse_row(row))
-            except CellError as exc:
-                key = row.cells.get("external_id", "").strip() or row.cells.get("sku", "").strip()
-                report.fail([RowError(row.line, exc.detail)], key=key)
+    for parsed_rows in parsed_batches(
+        records, header, report=report, progress=progress, parse=parse_row, key_columns=("external_id", "sku")
+    ):
         importer.run_batch(parsed_rows)
