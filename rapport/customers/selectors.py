@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from rapport.accounts.permissions import Actor, Perm
-from rapport.core.errors import NotFound, ValidationFailed
+from rapport.core.errors import Conflict, NotFound, ValidationFailed
 from rapport.core.normalise import SOCIAL_PLATFORMS, looks_like_phone, normalise_phone
 from rapport.customers.identities import IdentityInput, normalise_identity
 from rapport.customers.models import Customer, Identity, IdentityKind, Note, Preference, Tag, TimelineEvent
@@ -31,6 +31,14 @@ def access_customer(actor: Actor, customer_id: int) -> Customer:
     customer = Customer.objects.select_related("associate").filter(pk=customer_id).first()
     if customer is None:
         raise NotFound(f"no customer {customer_id}", code="customer_not_found")
+    return customer
+
+
+def access_live_customer(actor: Actor, customer_id: int) -> Customer:
+    """The customer, or Conflict when it was merged away (its data now lives on the survivor)."""
+    customer = access_customer(actor, customer_id)
+    if customer.is_merged:
+        raise Conflict("this customer was merged into another", code="customer_merged")
     return customer
 
 

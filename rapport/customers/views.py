@@ -16,7 +16,7 @@ from rapport.accounts.permissions import Actor, Perm
 from rapport.accounts.selectors import staff_for_assignment
 from rapport.accounts.web import staff_view
 from rapport.commerce import selectors as commerce
-from rapport.core.errors import Conflict, RapportError, ValidationFailed
+from rapport.core.errors import Conflict, ValidationFailed
 from rapport.core.http import htmx
 from rapport.customers import selectors, services
 from rapport.customers.forms import (
@@ -125,23 +125,16 @@ def customer_detail(request: HttpRequest, actor: Actor, customer_id: int) -> Htt
     return render(request, "customers/detail.html", context)
 
 
-def _live_customer(actor: Actor, customer_id: int) -> Customer:
-    customer = selectors.access_customer(actor, customer_id)
-    if customer.is_merged:
-        raise RapportError("this customer was merged into another", code="customer_merged")
-    return customer
-
-
 @require_POST
 @staff_view(Perm.CUSTOMERS_EDIT)
 def add_note(request: HttpRequest, actor: Actor, customer_id: int) -> HttpResponse:
-    customer = _live_customer(actor, customer_id)
+    customer = selectors.access_live_customer(actor, customer_id)
     form = NoteForm(request.POST)
     status = 200
     if form.is_valid():
         try:
             services.add_note(actor=actor, customer=customer, body=form.cleaned_data["body"])
-        except RapportError as error:
+        except (ValidationFailed, Conflict) as error:
             form.add_error("body", error.detail)
             status = 422
         else:
@@ -172,14 +165,14 @@ def _tags_response(
 @require_POST
 @staff_view(Perm.CUSTOMERS_EDIT)
 def add_tag(request: HttpRequest, actor: Actor, customer_id: int) -> HttpResponse:
-    customer = _live_customer(actor, customer_id)
+    customer = selectors.access_live_customer(actor, customer_id)
     form = TagForm(request.POST)
     status = 200
     if form.is_valid():
         try:
             services.add_tag(actor=actor, customer=customer, name=form.cleaned_data["name"])
             form = TagForm()
-        except RapportError as error:
+        except (ValidationFailed, Conflict) as error:
             form.add_error("name", error.detail)
             status = 422
     else:
@@ -190,7 +183,7 @@ def add_tag(request: HttpRequest, actor: Actor, customer_id: int) -> HttpRespons
 @require_POST
 @staff_view(Perm.CUSTOMERS_EDIT)
 def remove_tag(request: HttpRequest, actor: Actor, customer_id: int, name: str) -> HttpResponse:
-    customer = _live_customer(actor, customer_id)
+    customer = selectors.access_live_customer(actor, customer_id)
     services.remove_tag(actor=actor, customer=customer, name=name)
     return _tags_response(request, actor, customer, TagForm(), 200)
 
@@ -198,7 +191,7 @@ def remove_tag(request: HttpRequest, actor: Actor, customer_id: int, name: str) 
 @require_POST
 @staff_view(Perm.CUSTOMERS_EDIT)
 def set_associate(request: HttpRequest, actor: Actor, customer_id: int) -> HttpResponse:
-    customer = _live_customer(actor, customer_id)
+    customer = selectors.access_live_customer(actor, customer_id)
     form = AssociateForm(request.POST, choices=[(str(u.pk), u.display_name) for u in staff_for_assignment()])
     if form.is_valid():
         services.update_customer(actor=actor, customer=customer, associate_id=form.cleaned_data["associate"])
@@ -211,11 +204,11 @@ def set_associate(request: HttpRequest, actor: Actor, customer_id: int) -> HttpR
 @staff_view(Perm.CUSTOMERS_MERGE)
 def merge(request: HttpRequest, actor: Actor, customer_id: int) -> HttpResponse:
     """Merge a duplicate (the source) into this customer (the survivor)."""
-    target = _live_customer(actor, customer_id)
+    target = selectors.access_live_customer(actor, customer_id)
     if request.method == "POST":
         form = MergeForm(request.POST)
         if form.is_valid():
-            source = _live_customer(actor, form.cleaned_data["source"])
+            source = selectors.access_live_customer(actor, form.cleaned_data["source"])
             services.merge_customers(actor=actor, source=source, target=target)
             messages.success(request, f"Merged {source} into {target}.")
             return redirect("customers:detail", customer_id=target.pk)
@@ -235,7 +228,7 @@ def merge(request: HttpRequest, actor: Actor, customer_id: int) -> HttpResponse:
             "customer": target,
             "query": query,
             "candidates": candidates,
-            "source": _live_customer(actor, source_id) if source_id is not None else None,
+            "source": selectors.access_live_customer(actor, source_id) if source_id is not None else None,
         },
     )
 
@@ -268,7 +261,7 @@ def new_customer(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 @staff_view(Perm.CUSTOMERS_EDIT)
 def edit_customer(request: HttpRequest, actor: Actor, customer_id: int) -> HttpResponse:
-    customer = _live_customer(actor, customer_id)
+    customer = selectors.access_live_customer(actor, customer_id)
     initial = {f: getattr(customer, f) for f in CustomerForm.base_fields}
     form = CustomerForm(request.POST if "save-details" in request.POST else None, initial=initial)
     identity_form = IdentityForm(request.POST if "add-identity" in request.POST else None)

@@ -305,3 +305,16 @@ def test_analyst_cannot_open_edit_pages(analyst_client: Client) -> None:
 
     assert analyst_client.get(reverse("customers:edit", args=[customer.pk])).status_code == 403
     assert analyst_client.get(reverse("customers:new")).status_code == 403
+
+
+def test_editing_a_merged_away_customer_is_a_conflict(lead: Actor, agent_client: Client) -> None:
+    from rapport.customers.services import merge_customers
+
+    survivor, duplicate = CustomerFactory(), CustomerFactory()
+    merge_customers(actor=lead, source=duplicate, target=survivor)
+
+    response = agent_client.post(reverse("customers:add_note", args=[duplicate.pk]), {"body": "late"})
+
+    assert response.status_code == 409
+    assert "customer_merged" in response.text
+    assert Note.objects.count() == 0
