@@ -46,8 +46,9 @@ def audit_actions() -> list[str]:
     return list(AuditEntry.objects.order_by().values_list("action", flat=True).distinct())
 
 
-def staff_for_assignment() -> QuerySet[User]:
-    """Staff who can own customer relationships (associates)."""
+def staff_for_assignment(actor: Actor) -> QuerySet[User]:
+    """Staff who can own customer relationships (associates), for people who work with customers."""
+    actor.require(Perm.CUSTOMERS_VIEW)
     return User.objects.filter(is_active=True, role__in=["admin", "lead", "agent"])
 
 

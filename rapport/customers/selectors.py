@@ -144,7 +144,8 @@ def timeline_for(
     return list(events.order_by("-occurred_at", "-id")[:TIMELINE_PAGE])
 
 
-def tags_in_use() -> QuerySet[Tag]:
+def tags_in_use(actor: Actor) -> QuerySet[Tag]:
+    actor.require(Perm.CUSTOMERS_VIEW)
     return Tag.objects.order_by("name")
 
 

@@ -63,8 +63,8 @@ def customer_list(request: HttpRequest, actor: Actor) -> HttpResponse:
         "tag": tag,
         "associate": associate,
         "params": params.urlencode(),
-        "tags": selectors.tags_in_use(),
-        "staff": staff_for_assignment(),
+        "tags": selectors.tags_in_use(actor),
+        "staff": staff_for_assignment(actor),
     }
     template = "customers/list.html#results" if htmx(request) else "customers/list.html"
     return render(request, template, context)
@@ -107,7 +107,7 @@ def _detail_context(request: HttpRequest, actor: Actor, customer: Customer) -> d
         "tag_form": TagForm(),
         "associate_form": AssociateForm(
             initial={"associate": customer.associate_id},
-            choices=[(str(u.pk), u.display_name) for u in staff_for_assignment()],
+            choices=[(str(u.pk), u.display_name) for u in staff_for_assignment(actor)],
         )
         if can_edit
         else None,
@@ -192,7 +192,9 @@ def remove_tag(request: HttpRequest, actor: Actor, customer_id: int, name: str) 
 @staff_view(Perm.CUSTOMERS_EDIT)
 def set_associate(request: HttpRequest, actor: Actor, customer_id: int) -> HttpResponse:
     customer = selectors.access_live_customer(actor, customer_id)
-    form = AssociateForm(request.POST, choices=[(str(u.pk), u.display_name) for u in staff_for_assignment()])
+    form = AssociateForm(
+        request.POST, choices=[(str(u.pk), u.display_name) for u in staff_for_assignment(actor)]
+    )
     if form.is_valid():
         services.update_customer(actor=actor, customer=customer, associate_id=form.cleaned_data["associate"])
         messages.success(request, "Associate updated.")
