@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 import uuid
 from pathlib import Path
@@ -19,6 +20,8 @@ from rapport.accounts.permissions import Actor, Perm
 from rapport.commerce.importing import KINDS, HeaderInvalid, count_lines, import_csv
 from rapport.commerce.models import ImportJob, ImportStatus
 from rapport.core.errors import NotFound, RapportError, ValidationFailed
+
+logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 # Errors kept on the job for the page; the full list is the file's re-run away.
@@ -84,9 +87,8 @@ def run_import(job_id: int) -> ImportJob:
             return job
         job.status = ImportStatus.RUNNING
         job.started_at = timezone.now()
-        path = Path(settings.MEDIA_ROOT) / job.stored_path
-        job.total_rows = max(count_lines(str(path)) - 1, 0)
-        job.save(update_fields=["status", "started_at", "total_rows"])
+        job.save(update_fields=["status", "started_at"])
+    path = Path(settings.MEDIA_ROOT) / job.stored_path
     creator = job.created_by
     actor = Actor(user=creator, via="import") if isinstance(creator, User) else None
     processed = 0
@@ -100,10 +102,21 @@ def run_import(job_id: int) -> ImportJob:
             last_saved = time.monotonic()
 
     try:
+        job.total_rows = max(count_lines(str(path)) - 1, 0)
+        ImportJob.objects.filter(pk=job.pk).update(total_rows=job.total_rows)
         report = import_csv(job.kind, path, actor=actor, progress=progress)
     except (HeaderInvalid, RapportError, OSError) as exc:
         job.status = ImportStatus.FAILED
         job.detail = getattr(exc, "detail", None) or str(exc)
+    except Exception:
+        # A bug must not leave the page polling a job stuck at "running"; the file is kept for a re-run.
+        logger.exception("import job %s crashed", job.pk)
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportStatus.FAILED,
+            detail="The import stopped on an internal error; the file is kept and can be imported again.",
+            finished_at=timezone.now(),
+        )
+        raise
     else:
         job.status = ImportStatus.DONE
         job.created_count = report.created

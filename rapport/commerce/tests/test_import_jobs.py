@@ -121,3 +121,17 @@ def test_agent_may_not_import(agent: Actor, agent_client: Client) -> None:
 
     assert response.status_code == 403
     assert ImportJob.objects.count() == 0
+
+
+def test_an_unreadable_stored_file_fails_the_job_with_a_reason(lead: Actor) -> None:
+    job = start_import(actor=lead, kind="products", upload=_upload("products.csv"))
+    path = Path(settings.MEDIA_ROOT) / job.stored_path
+    path.unlink()
+    path.mkdir()
+
+    finished = run_import(job.pk)
+
+    assert finished.status == ImportStatus.FAILED
+    assert "directory" in finished.detail.lower()
+    assert finished.finished_at is not None
+    assert Product.objects.count() == 0
