@@ -16,9 +16,10 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(autouse=True)
-def _fast_settings(settings: object) -> None:
+def _fast_settings(settings: object, tmp_path_factory: pytest.TempPathFactory) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}  # type: ignore[attr-defined]
+    settings.RAPPORT_ATTACHMENTS_DIR = tmp_path_factory.mktemp("attachments")  # type: ignore[attr-defined]
 
 
 def _user(role: str) -> User:

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "rapport.accounts",
     "rapport.customers",
     "rapport.commerce",
+    "rapport.desk",
     "rapport.demo",
     "rapport.api",
 ]
@@ -197,6 +198,8 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = DATA_DIR / "media"
+# Attachment bytes, named by content hash; served only through a permission check, never from here.
+RAPPORT_ATTACHMENTS_DIR = Path(env_str("RAPPORT_ATTACHMENTS_DIR", str(DATA_DIR / "attachments"))).resolve()
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -19,6 +19,10 @@ class Perm(StrEnum):
     AUDIT_VIEW = "audit.view"
     STAFF_MANAGE = "staff.manage"
     TOKENS_OWN = "tokens.own"
+    DESK_VIEW = "desk.view"
+    DESK_WORK = "desk.work"
+    DESK_ASSIGN = "desk.assign"
+    DESK_CONFIGURE = "desk.configure"
 
 
 # Scopes a token can carry: read or write per domain.
@@ -28,6 +32,8 @@ SCOPES: dict[str, str] = {
     "commerce:read": "Read products, orders, shipments and wishlists",
     "commerce:write": "Create and change products, orders, shipments and wishlists",
     "audit:read": "Read the audit log",
+    "desk:read": "Read conversations, messages, attachments, macros and views",
+    "desk:write": "Open conversations, reply, add notes, change status, tags and assignment",
 }
 
 PERMISSION_SCOPE: dict[Perm, str | None] = {
@@ -38,6 +44,11 @@ PERMISSION_SCOPE: dict[Perm, str | None] = {
     Perm.COMMERCE_EDIT: "commerce:write",
     Perm.COMMERCE_IMPORT: "commerce:write",
     Perm.AUDIT_VIEW: "audit:read",
+    Perm.DESK_VIEW: "desk:read",
+    Perm.DESK_WORK: "desk:write",
+    Perm.DESK_ASSIGN: "desk:write",
+    # Calendars, SLA policies, routing rules and custom fields are set up by a signed-in admin.
+    Perm.DESK_CONFIGURE: None,
     # Managing staff and tokens needs a signed-in person; no token scope grants it.
     Perm.STAFF_MANAGE: None,
     Perm.TOKENS_OWN: None,
@@ -54,10 +65,22 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.COMMERCE_EDIT,
             Perm.COMMERCE_IMPORT,
             Perm.TOKENS_OWN,
+            Perm.DESK_VIEW,
+            Perm.DESK_WORK,
+            Perm.DESK_ASSIGN,
         }
     ),
-    Role.AGENT: frozenset({Perm.CUSTOMERS_VIEW, Perm.CUSTOMERS_EDIT, Perm.COMMERCE_VIEW, Perm.TOKENS_OWN}),
-    Role.ANALYST: frozenset({Perm.CUSTOMERS_VIEW, Perm.COMMERCE_VIEW, Perm.TOKENS_OWN}),
+    Role.AGENT: frozenset(
+        {
+            Perm.CUSTOMERS_VIEW,
+            Perm.CUSTOMERS_EDIT,
+            Perm.COMMERCE_VIEW,
+            Perm.TOKENS_OWN,
+            Perm.DESK_VIEW,
+            Perm.DESK_WORK,
+        }
+    ),
+    Role.ANALYST: frozenset({Perm.CUSTOMERS_VIEW, Perm.COMMERCE_VIEW, Perm.TOKENS_OWN, Perm.DESK_VIEW}),
 }
 
 

@@ -55,5 +55,5 @@ def test_deactivated_user_can_do_nothing() -> None:
 
 
 def test_scopes_offered_to_each_role() -> None:
-    assert scopes_for_role(Role.ANALYST) == ["customers:read", "commerce:read"]
+    assert scopes_for_role(Role.ANALYST) == ["customers:read", "commerce:read", "desk:read"]
     assert "audit:read" in scopes_for_role(Role.ADMIN)

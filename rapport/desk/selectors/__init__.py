@@ -1,0 +1,1 @@
+"""Reads for the desk, always scoped to who asks."""

@@ -1,0 +1,93 @@
+"""Which conversations someone may see, and one conversation with its thread."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from rapport.accounts.models import Role, Team
+from rapport.accounts.permissions import Actor, Perm
+from rapport.core.errors import NotFound
+from rapport.desk.models import Attachment, Conversation, ConversationEvent, Message
+
+
+def private_team_ids_hidden_from(actor: Actor) -> list[int]:
+    """Teams whose conversations this person may not see: private teams they are not a member of."""
+    if actor.user.role == Role.ADMIN:
+        return []
+    private = Team.objects.filter(desk__is_private=True)
+    if actor.user.team_id is not None:
+        private = private.exclude(pk=actor.user.team_id)
+    return list(private.values_list("pk", flat=True))
+
+
+def conversations_visible_to(actor: Actor) -> QuerySet[Conversation]:
+    """Every conversation but those of private teams the actor is not in (their own assignments excepted)."""
+    actor.require(Perm.DESK_VIEW)
+    conversations = Conversation.objects.all()
+    hidden = private_team_ids_hidden_from(actor)
+    if hidden:
+        conversations = conversations.filter(
+            ~Q(team_id__in=hidden) | Q(team__isnull=True) | Q(assignee=actor.user)
+        )
+    return conversations
+
+
+def access_conversation(actor: Actor, conversation_id: int) -> Conversation:
+    """The conversation, or NotFound when it does not exist or the actor may not see it."""
+    conversation = (
+        conversations_visible_to(actor)
+        .select_related("customer", "customer__associate", "assignee", "team", "sla_policy", "merged_into")
+        .filter(pk=conversation_id)
+        .first()
+    )
+    if conversation is None:
+        raise NotFound(f"no conversation {conversation_id}", code="conversation_not_found")
+    return conversation
+
+
+def access_message(actor: Actor, message_id: int) -> Message:
+    message = Message.objects.filter(pk=message_id).only("pk", "conversation_id").first()
+    if message is None:
+        raise NotFound(f"no message {message_id}", code="message_not_found")
+    conversation = access_conversation(actor, message.conversation_id)
+    found = Message.objects.select_related("author").get(pk=message_id)
+    found.conversation = conversation
+    return found
+
+
+def access_attachment(actor: Actor, attachment_id: int) -> Attachment:
+    """An attachment, only for someone who may see its conversation."""
+    attachment = Attachment.objects.select_related("message").filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound(f"no attachment {attachment_id}", code="attachment_not_found")
+    try:
+        access_conversation(actor, attachment.message.conversation_id)
+    except NotFound:
+        raise NotFound(f"no attachment {attachment_id}", code="attachment_not_found") from None
+    return attachment
+
+
+def thread_of(actor: Actor, conversation: Conversation) -> list[Message]:
+    """Messages oldest first, with authors and attachments, in a fixed number of queries."""
+    actor.require(Perm.DESK_VIEW)
+    return list(
+        Message.objects.filter(conversation=conversation)
+        .select_related("author")
+        .prefetch_related("attachments")
+        .order_by("created_at", "id")
+    )
+
+
+def events_of(actor: Actor, conversation: Conversation) -> list[ConversationEvent]:
+    actor.require(Perm.DESK_VIEW)
+    return list(ConversationEvent.objects.filter(conversation=conversation).select_related("actor"))
+
+
+def previous_conversations(actor: Actor, conversation: Conversation, limit: int = 10) -> list[Conversation]:
+    """The same customer's other conversations, newest first, as far as the actor may see them."""
+    return list(
+        conversations_visible_to(actor)
+        .filter(customer_id=conversation.customer_id)
+        .exclude(pk=conversation.pk)
+        .order_by("-last_message_at")[:limit]
+    )
