@@ -6,13 +6,14 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench clean-data help
+.PHONY: run test lint format bench bench-desk clean-data help
 
 help:
 	@echo "make run    start Rapport with demo data on http://$(HOST):$(PORT)"
 	@echo "make test   run the whole test suite (SQLite, then PostgreSQL when reachable)"
 	@echo "make lint   ruff check + format check, migrations and OpenAPI up to date"
 	@echo "make bench  seed 100,000 customers / 1,000,000 orders and measure (slow)"
+	@echo "make bench-desk  seed 200,000 conversations / 2,000,000 messages and measure the desk (slow)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Rapport needs Python 3.11 or newer")'
@@ -50,6 +51,11 @@ format: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/customers.py
+
+# The small run first: its query counts, next to the large run's, show they do not grow with the data.
+bench-desk: $(VENV)/.dev
+	$(BIN)/python bench/desk.py --conversations 2000 --messages 20000
+	$(BIN)/python bench/desk.py --conversations 200000 --messages 2000000
 
 clean-data:
 	rm -rf data

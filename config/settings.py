@@ -198,6 +198,10 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = DATA_DIR / "media"
+# Largest request body held in memory: API attachments arrive base64-encoded in JSON (4/3 of their size),
+# so the default leaves room for the desk's default 20 MB attachment limit. File uploads from pages
+# stream to disk and are not bound by this.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_MB", 30, minimum=1) * 1024 * 1024
 # Attachment bytes, named by content hash; served only through a permission check, never from here.
 RAPPORT_ATTACHMENTS_DIR = Path(env_str("RAPPORT_ATTACHMENTS_DIR", str(DATA_DIR / "attachments"))).resolve()
 

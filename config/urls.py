@@ -10,5 +10,6 @@ urlpatterns = [
     path("accounts/", include("rapport.accounts.urls")),
     path("customers/", include("rapport.customers.urls")),
     path("commerce/", include("rapport.commerce.urls")),
+    path("desk/", include("rapport.desk.urls")),
     path("api/v1/", api.urls),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -57,6 +58,17 @@ def install_problem_handlers(api: NinjaAPI) -> None:
             title=exc.title,
             detail=exc.detail,
             errors=exc.errors or None,
+        )
+
+    @api.exception_handler(RequestDataTooBig)
+    def request_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return problem(
+            api,
+            request,
+            status=413,
+            code="request_too_large",
+            title="Request too large",
+            detail="the request body is larger than this server accepts (MAX_REQUEST_BODY_MB)",
         )
 
     @api.exception_handler(ValidationError)

@@ -6,15 +6,17 @@ from rapport.api.auth import SessionAuth, TokenAuth
 from rapport.api.openapi import RapportAPI
 from rapport.api.problems import install_problem_handlers
 from rapport.api.rendering import RapportJSONRenderer
-from rapport.api.v1 import audit, commerce, customers
+from rapport.api.v1 import audit, commerce, customers, desk
 
 api = RapportAPI(
     title="Rapport API",
     version="1",
     description=(
-        "Customers, identities, notes, products, orders, shipments and wishlists. "
+        "Customers, identities, notes, products, orders, shipments and wishlists; the service desk's "
+        "conversations, messages, notes, assignment, status, tags, macros, search and event stream. "
         "Authenticate with `Authorization: Bearer <token>` (scopes: customers:read, customers:write, "
-        "commerce:read, commerce:write, audit:read) or a signed-in session with the CSRF token on writes. "
+        "commerce:read, commerce:write, audit:read, desk:read, desk:write) or a signed-in session with "
+        "the CSRF token on writes. "
         "Errors are RFC 9457 problem documents with a stable `code`. "
         "Lists take `limit` (default 50, at most 200) and `offset` and answer `{count, items}`. "
         "Money is a decimal string; times are ISO 8601 with a time zone."
@@ -27,3 +29,4 @@ install_problem_handlers(api)
 api.add_router("", customers.router)
 api.add_router("", commerce.router)
 api.add_router("", audit.router)
+api.add_router("", desk.router)

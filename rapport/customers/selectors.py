@@ -15,6 +15,7 @@ from rapport.core.errors import Conflict, NotFound, ValidationFailed
 from rapport.core.normalise import SOCIAL_PLATFORMS, looks_like_phone, normalise_phone
 from rapport.customers.identities import IdentityInput, normalise_identity
 from rapport.customers.models import Customer, Identity, IdentityKind, Note, Preference, Tag, TimelineEvent
+from rapport.customers.timeline_guards import hidden_subjects
 
 TIMELINE_PAGE = 50
 
@@ -139,6 +140,8 @@ def timeline_for(
     """One page of the timeline, newest first; keyset pagination so deep pages cost the same."""
     actor.require(Perm.CUSTOMERS_VIEW)
     events = TimelineEvent.objects.filter(customer=customer).select_related("actor")
+    for subject_type, ids in hidden_subjects(actor, customer).items():
+        events = events.exclude(subject_type=subject_type, subject_id__in=ids)
     if before is not None and before_id is not None:
         events = events.filter(Q(occurred_at__lt=before) | Q(occurred_at=before, id__lt=before_id))
     return list(events.order_by("-occurred_at", "-id")[:TIMELINE_PAGE])

@@ -31,6 +31,7 @@ from rapport.customers.forms import (
 )
 from rapport.customers.identities import IdentityInput
 from rapport.customers.models import Customer
+from rapport.desk.selectors import conversations as desk
 
 
 def _int_or_none(raw: str | None) -> int | None:
@@ -102,6 +103,9 @@ def _detail_context(request: HttpRequest, actor: Actor, customer: Customer) -> d
         "orders": commerce.recent_orders(actor, customer),
         "wishlist": list(commerce.wishlist_of(actor, customer)),
         "timeline": timeline,
+        "conversations": desk.conversations_of_customer(actor, customer.pk)
+        if actor.can(Perm.DESK_VIEW)
+        else None,
         "next_cursor": timeline[-1] if len(timeline) == selectors.TIMELINE_PAGE else None,
         "note_form": NoteForm(),
         "tag_form": TagForm(),

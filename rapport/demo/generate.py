@@ -48,6 +48,7 @@ from rapport.customers.models import (
 )
 from rapport.demo.behaviour import simulate_purchases
 from rapport.demo.catalogue import CATEGORIES, ProductSpec, make_catalogue
+from rapport.demo.desk import configure_desk, seed_conversations
 from rapport.demo.world import (
     CULTURE_WEIGHTS,
     CULTURES,
@@ -726,6 +727,7 @@ def generate(
     customers: int = 2000,
     products: int = 300,
     orders: int = 20000,
+    conversations: int = 300,
     seed: int = 42,
     staff: bool = True,
     now: datetime | None = None,
@@ -774,6 +776,13 @@ def generate(
                 TimelineEvent,
             ]
         )
+        with generator.timed("desk"):
+            configure_desk(users)
+            bar = generator.phase("conversations", conversations)
+            result.counts["conversations"] = seed_conversations(
+                users=users, count=conversations, now=timezone.now(), seed=seed, progress=bar.update
+            )
+            bar.close()
         AuditEntry.objects.create(
             actor_label="system",
             via="system",

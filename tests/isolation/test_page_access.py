@@ -25,12 +25,34 @@ PAGES: dict[str, tuple[set[str], str]] = {
     "customers:detail": (ALL, "customer"),
     "customers:edit": (EDITORS, "customer"),
     "customers:merge": ({Role.ADMIN, Role.LEAD}, "customer"),
+    "desk:new": (EDITORS, "customer"),
+    # the inbox and its polled counts: analysts read the desk too
+    "desk:inbox": (ALL, ""),
+    "desk:inbox_counts": (ALL, ""),
+    # the conversation page and attachment downloads: analysts read, without the composer
+    "desk:conversation": (ALL, "conversation"),
+    "desk:attachment": (ALL, "attachment"),
     "accounts:tokens": (ALL, ""),
     "commerce:imports": ({Role.ADMIN, Role.LEAD}, ""),
     "commerce:import_detail": ({Role.ADMIN, Role.LEAD}, "import"),
     "accounts:audit_log": ({Role.ADMIN}, ""),
     "accounts:staff": ({Role.ADMIN}, ""),
     "accounts:edit_staff": ({Role.ADMIN}, "staff"),
+    # desk configuration: admins; macros: leads and admins
+    "desk:settings": ({Role.ADMIN}, ""),
+    "desk:settings_calendars": ({Role.ADMIN}, ""),
+    "desk:settings_calendar_new": ({Role.ADMIN}, ""),
+    "desk:settings_calendar": ({Role.ADMIN}, "calendar"),
+    "desk:settings_sla": ({Role.ADMIN}, ""),
+    "desk:settings_sla_policy": ({Role.ADMIN}, "sla_policy"),
+    "desk:settings_teams": ({Role.ADMIN}, ""),
+    "desk:settings_team": ({Role.ADMIN}, "team"),
+    "desk:settings_fields": ({Role.ADMIN}, ""),
+    "desk:settings_field": ({Role.ADMIN}, "custom_field"),
+    "desk:settings_general": ({Role.ADMIN}, ""),
+    "desk:settings_macros": ({Role.ADMIN, Role.LEAD}, ""),
+    "desk:settings_macro_new": ({Role.ADMIN, Role.LEAD}, ""),
+    "desk:settings_macro": ({Role.ADMIN, Role.LEAD}, "macro"),
 }
 # POST-only or public endpoints, covered by their own modules' tests.
 NOT_PAGES = {
@@ -41,6 +63,40 @@ NOT_PAGES = {
     "customers:add_tag",
     "customers:remove_tag",
     "customers:set_associate",
+    # inbox actions, POST only: rapport/desk/tests/views/test_inbox_views.py
+    "desk:inbox_bulk",
+    "desk:inbox_presence",
+    "desk:inbox_save_view",
+    "desk:inbox_delete_view",
+    # conversation page actions, POST or htmx fragments: rapport/desk/tests/views/test_conversation_views.py
+    "desk:conversation_send",
+    "desk:conversation_status",
+    "desk:conversation_priority",
+    "desk:conversation_assign",
+    "desk:conversation_add_tag",
+    "desk:conversation_remove_tag",
+    "desk:conversation_macro",
+    "desk:conversation_apply_macro",
+    "desk:conversation_presence",
+    "desk:conversation_leave",
+    "desk:conversation_merge",
+    "desk:message_split",
+    # desk configuration, POST only: rapport/desk/tests/views/test_config_views.py
+    "desk:settings_calendar_delete",
+    "desk:settings_sla_delete",
+    "desk:settings_sla_move",
+    "desk:settings_team_member",
+    "desk:settings_field_delete",
+    "desk:settings_macro_delete",
+}
+
+
+# arg kind -> the desk factory that makes one (a shared macro, so a lead of any team may open it)
+DESK_CONFIG_ARGS = {
+    "calendar": "BusinessCalendarFactory",
+    "sla_policy": "SlaPolicyFactory",
+    "custom_field": "CustomFieldFactory",
+    "macro": "MacroFactory",
 }
 
 
@@ -73,6 +129,24 @@ def _url(name: str, arg_kind: str) -> str:
         return reverse(name, args=[job.pk])
     if arg_kind == "staff":
         return reverse(name, args=[UserFactory(role=Role.AGENT).pk])
+    if arg_kind == "conversation":
+        from rapport.desk.tests.factories import a_conversation
+
+        return reverse(name, args=[a_conversation().pk])
+    if arg_kind == "attachment":
+        from rapport.desk.services.conversations import AttachmentInput
+        from rapport.desk.tests.factories import a_conversation
+
+        conversation = a_conversation(attachments=[AttachmentInput("a.txt", "text/plain", b"a")])
+        return reverse(name, args=[conversation.messages.get().attachments.get().pk])
+    if arg_kind == "team":
+        from rapport.accounts.tests.factories import TeamFactory
+
+        return reverse(name, args=[TeamFactory().pk])
+    if arg_kind in DESK_CONFIG_ARGS:
+        from rapport.desk.tests import factories
+
+        return reverse(name, args=[getattr(factories, DESK_CONFIG_ARGS[arg_kind])().pk])
     return reverse(name)
 
 

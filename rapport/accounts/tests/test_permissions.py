@@ -20,9 +20,19 @@ MATRIX = {
         Perm.COMMERCE_EDIT,
         Perm.COMMERCE_IMPORT,
         Perm.TOKENS_OWN,
+        Perm.DESK_VIEW,
+        Perm.DESK_WORK,
+        Perm.DESK_ASSIGN,
     },
-    Role.AGENT: {Perm.CUSTOMERS_VIEW, Perm.CUSTOMERS_EDIT, Perm.COMMERCE_VIEW, Perm.TOKENS_OWN},
-    Role.ANALYST: {Perm.CUSTOMERS_VIEW, Perm.COMMERCE_VIEW, Perm.TOKENS_OWN},
+    Role.AGENT: {
+        Perm.CUSTOMERS_VIEW,
+        Perm.CUSTOMERS_EDIT,
+        Perm.COMMERCE_VIEW,
+        Perm.TOKENS_OWN,
+        Perm.DESK_VIEW,
+        Perm.DESK_WORK,
+    },
+    Role.ANALYST: {Perm.CUSTOMERS_VIEW, Perm.COMMERCE_VIEW, Perm.TOKENS_OWN, Perm.DESK_VIEW},
 }
 
 

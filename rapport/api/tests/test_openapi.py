@@ -27,6 +27,8 @@ from rapport.api.tests.conftest import API
 from rapport.api.urls import api
 from rapport.commerce.tests.factories import OrderLineFactory, ShipmentFactory
 from rapport.customers.tests.factories import EmailIdentityFactory, NoteFactory
+from rapport.desk.services.conversations import AttachmentInput
+from rapport.desk.tests.factories import MacroFactory, a_conversation
 
 STALE = "docs/openapi.json differs from the API; run `python manage.py export_openapi` and commit the result"
 
@@ -138,6 +140,21 @@ FUZZED = {
     f"GET {API}/orders",
     f"GET {API}/orders/{{order_id}}",
     f"GET {API}/audit",
+    f"GET {API}/conversations",
+    f"POST {API}/conversations",
+    f"GET {API}/conversations/{{conversation_id}}",
+    f"PATCH {API}/conversations/{{conversation_id}}",
+    f"POST {API}/conversations/{{conversation_id}}/status",
+    f"POST {API}/conversations/{{conversation_id}}/tags",
+    f"POST {API}/conversations/{{conversation_id}}/assignment",
+    f"POST {API}/conversations/{{conversation_id}}/macros/{{macro_id}}",
+    f"GET {API}/conversations/{{conversation_id}}/messages",
+    f"POST {API}/conversations/{{conversation_id}}/replies",
+    f"GET {API}/conversations/{{conversation_id}}/events",
+    f"GET {API}/attachments/{{attachment_id}}/download",
+    f"GET {API}/desk/events",
+    f"GET {API}/search",
+    f"GET {API}/macros",
 }
 
 
@@ -171,9 +188,11 @@ def _connection_kept_across_requests() -> Any:
 def test_api_answers_generated_requests_as_its_document_says(
     case: schemathesis.Case, admin_token: str
 ) -> None:
-    # Some data to find, so reads of one customer or order also reach their 200 answers.
+    # Some data to find, so reads of one customer, order or conversation also reach their 200 answers.
     OrderLineFactory(order=ShipmentFactory(order__customer=EmailIdentityFactory().customer).order)
     NoteFactory()
+    a_conversation(attachments=[AttachmentInput(filename="a.txt", content_type="text/plain", data=b"hi")])
+    MacroFactory(actions={"status": "pending", "add_tags": ["fuzz"]})
 
     case.call_and_validate(
         headers={"Authorization": f"Bearer {admin_token}"},
@@ -191,4 +210,4 @@ def test_operation_ids_are_unique() -> None:
 
     ids = [operation["operationId"] for _, _, operation in _operations(document)]
 
-    assert len(ids) == len(set(ids)) == 29
+    assert len(ids) == len(set(ids)) == 48

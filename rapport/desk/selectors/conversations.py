@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from rapport.accounts.models import Role, Team
 from rapport.accounts.permissions import Actor, Perm
 from rapport.core.errors import NotFound
+from rapport.customers.models import Customer
 from rapport.desk.models import Attachment, Conversation, ConversationEvent, Message
 
 
@@ -91,3 +92,34 @@ def previous_conversations(actor: Actor, conversation: Conversation, limit: int 
         .exclude(pk=conversation.pk)
         .order_by("-last_message_at")[:limit]
     )
+
+
+def conversations_of_customer(actor: Actor, customer_id: int, limit: int = 10) -> list[Conversation]:
+    """A customer's latest conversations for their 360 page, as far as the actor may see them."""
+    return list(
+        conversations_visible_to(actor)
+        .filter(customer_id=customer_id)
+        .select_related("assignee")
+        .order_by("-last_message_at")[:limit]
+    )
+
+
+def conversations_hidden_on_timeline(actor: Actor, customer: Customer) -> list[str]:
+    """Timeline guard: a customer's conversations the actor may not see (all of them without desk access)."""
+    conversations = Conversation.objects.filter(customer=customer)
+    if actor.can(Perm.DESK_VIEW):
+        hidden = private_team_ids_hidden_from(actor)
+        if not hidden:
+            return []
+        conversations = conversations.filter(team_id__in=hidden).exclude(assignee=actor.user)
+    return [str(pk) for pk in conversations.values_list("pk", flat=True)]
+
+
+def events_after(actor: Actor, *, after_id: int, limit: int) -> list[ConversationEvent]:
+    """Events of conversations the actor may see, in id order, after the last one read (for integrations)."""
+    events = ConversationEvent.objects.filter(pk__gt=after_id)
+    hidden = private_team_ids_hidden_from(actor)
+    actor.require(Perm.DESK_VIEW)
+    if hidden:
+        events = events.filter(conversation_id__in=conversations_visible_to(actor).values("pk"))
+    return list(events.select_related("actor").order_by("pk")[:limit])

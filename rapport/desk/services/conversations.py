@@ -243,6 +243,10 @@ def open_conversation(
         external_id=external_id,
         at=now,
     )
+    if first_message == MessageKind.OUTBOUND:
+        # The company spoke first (outreach, a call we made): there is no first response to wait for.
+        conversation.first_response_at = now
+        conversation.status = Status.OPEN
     sla.start_clock(conversation=conversation, at=now)
     routing.route_new_conversation(conversation=conversation, at=now)
     conversation.save()
@@ -488,6 +492,11 @@ def _set_status(
     )
 
 
+def set_status_by_rule(*, conversation: Conversation, status: str, reason: str, at: datetime) -> None:
+    """A status change the desk makes by itself (snooze ended, auto-close); the caller locks and saves."""
+    _set_status(conversation, status, actor=None, at=at, reason=reason)
+
+
 @transaction.atomic
 def change_status(
     *,
@@ -509,6 +518,10 @@ def change_status(
         return conversation
     _set_status(conversation, status, actor=actor, at=now, snoozed_until=snoozed_until)
     conversation.save()
+    if status == Status.SNOOZED and snoozed_until is not None:
+        from rapport.desk.tasks import schedule_wake_up
+
+        schedule_wake_up(conversation.pk, snoozed_until)
     return conversation
 
 

@@ -53,7 +53,9 @@ def open_load(user: User) -> int:
 
 
 def _presence(user: User) -> AgentPresence:
-    return AgentPresence.objects.select_related("calendar").get_or_create(user=user)[0]
+    # Read-only: someone who never set a presence is available, with the team's capacity and hours.
+    found = AgentPresence.objects.select_related("calendar").filter(user=user).first()
+    return found if found is not None else AgentPresence(user=user)
 
 
 def is_working(user: User, at: datetime) -> bool:

@@ -182,11 +182,14 @@ def flag_sla_changes(*, now: datetime, batch: int = 500) -> int:
     """Raise near-breach and breach events for running clocks that crossed a line; returns how many."""
     flagged = 0
     candidates = (
+        # A warning moment never comes after its due time, so the indexed warn range holds every
+        # candidate; within it, only those not yet flagged near or already due need a look.
         Conversation.objects.filter(
-            Q(sla_warn_at__lte=now, sla_state=SlaState.OK) | Q(sla_due_at__lte=now),
+            Q(sla_state=SlaState.OK) | Q(sla_due_at__lte=now),
+            sla_warn_at__lte=now,
             sla_paused_at__isnull=True,
         )
-        .order_by("sla_due_at")
+        .order_by("sla_warn_at")
         .values_list("pk", flat=True)[:batch]
     )
     for conversation_id in list(candidates):

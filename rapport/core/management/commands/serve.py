@@ -26,7 +26,9 @@ class Service:
 
 
 class Command(BaseCommand):
-    help = "Start the web server (gunicorn) and the task worker (db_worker); Ctrl-C stops both."
+    help = (
+        "Start the web server (gunicorn), the task worker (db_worker) and the clock; Ctrl-C stops them all."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -55,6 +57,7 @@ class Command(BaseCommand):
                 ],
             ),
             Service("worker", [*manage, "db_worker", "--queue-name", "*", "--no-reload"]),
+            Service("clock", [*manage, "clock"]),
         ]
         stopping = False
 
@@ -100,9 +103,9 @@ class Command(BaseCommand):
         lines = [
             "",
             f"Rapport is running on http://{host}:{port}/",
-            "  web server: gunicorn   task worker: db_worker",
+            "  web server: gunicorn   task worker: db_worker   periodic jobs: clock",
         ]
         if demo_users_present():
             lines.append(f"  demo logins (password '{DEMO_PASSWORD}'): " + ", ".join(DEMO_EMAILS))
-        lines += ["Press Ctrl-C to stop both.", ""]
+        lines += ["Press Ctrl-C to stop them all.", ""]
         self.stdout.write(self.style.SUCCESS("\n".join(lines)))

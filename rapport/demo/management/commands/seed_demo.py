@@ -25,6 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--customers", type=int, default=2000)
         parser.add_argument("--products", type=int, default=300)
         parser.add_argument("--orders", type=int, default=20000)
+        parser.add_argument("--conversations", type=int, default=300)
         parser.add_argument("--seed", type=int, default=42, help="the same seed gives the same data")
         parser.add_argument(
             "--if-empty", action="store_true", help="do nothing when customers exist (for start-up scripts)"
@@ -43,7 +44,7 @@ class Command(BaseCommand):
             )
         if getattr(settings, "PRODUCTION", False) and not options["no_staff"]:
             raise CommandError("refusing to create the published demo logins in production (use --no-staff)")
-        for name in ("customers", "products", "orders"):
+        for name in ("customers", "products", "orders", "conversations"):
             if options[name] < 0:
                 raise CommandError(f"--{name} cannot be negative")
         if options["orders"] and not (options["customers"] and options["products"]):
@@ -57,6 +58,7 @@ class Command(BaseCommand):
             customers=options["customers"],
             products=options["products"],
             orders=options["orders"],
+            conversations=options["conversations"],
             seed=options["seed"],
             staff=not options["no_staff"],
             phase=phase,

@@ -1,0 +1,146 @@
+"""Full-text search over conversation subjects and message bodies, on SQLite FTS5 or PostgreSQL.
+
+A conversation matches when its subject, or one of its messages (internal notes included: only staff
+search), holds every word of the query; the last word also matches as a prefix, so results follow
+typing. Case and accents do not count. The index is built and kept current by migration
+0002_search_index: FTS5 tables maintained by triggers on SQLite, GIN expression indexes on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+
+from rapport.accounts.permissions import Actor
+from rapport.desk.models import Conversation
+from rapport.desk.selectors.conversations import conversations_visible_to
+
+# How many conversations a search returns, newest activity first.
+SEARCH_LIMIT = 100
+# A word found in nearly every message would otherwise turn every search into a walk over millions
+# of index entries. Each source (messages, subjects) contributes its newest MATCH_CAP matches, which
+# are the most recent conversations: what recency order shows first anyway.
+MATCH_CAP = 2000
+# More words than this narrow nothing a person would notice and only make the query longer.
+MAX_TERMS = 8
+# The last word is also searched as a prefix from this length on.
+PREFIX_MIN = 2
+
+# Runs of letters and digits: what both engines' tokenizers call a word. Everything else, including
+# every character of FTS5 and tsquery syntax (quotes, *, ^, :, -, parentheses), separates words, so
+# no query text can reach either engine as syntax.
+_WORD = re.compile(r"[^\W_]+")
+
+# Repeated exactly from the migration's index expressions, or PostgreSQL would not use the indexes.
+_PG_BODY = "to_tsvector('rapport_search'::regconfig, regexp_replace(body_text, '[[:punct:]]+', ' ', 'g'))"
+_PG_SUBJECT = "to_tsvector('rapport_search'::regconfig, regexp_replace(subject, '[[:punct:]]+', ' ', 'g'))"
+
+
+def search_terms(query: str) -> list[str]:
+    """The words of a query as the index sees them: letters and digits only, at most MAX_TERMS."""
+    return _WORD.findall(unicodedata.normalize("NFKC", query))[:MAX_TERMS]
+
+
+def _fts5_query(terms: list[str], *, prefix: bool) -> str:
+    # Each word is a quoted FTS5 string (doubling a quote is the only escape, kept although a word
+    # cannot hold one), so AND, NEAR or OR typed by a user are plain words.
+    phrases = ['"' + term.replace('"', '""') + '"' for term in terms]
+    return " ".join(phrases) + ("*" if prefix else "")
+
+
+def _tsquery(terms: list[str], *, prefix: bool) -> str:
+    # Words hold no tsquery syntax (& | ! ( ) : * ' <), so joining them with & is the whole query.
+    return " & ".join(terms) + (":*" if prefix else "")
+
+
+# The prefix is what costs: the engine merges the entries of every word that starts with it, which for
+# "thank" (thank, thanks) is most of the index. When the whole words alone already fill MATCH_CAP, the
+# newest matches are found without the prefix, so the prefix is only searched when it can add results.
+# Both engines get the pattern from a scalar subquery evaluated once, before the index is read.
+_SQLITE_SQL = """
+WITH pattern(text) AS (
+  SELECT CASE WHEN (
+    SELECT count(*) FROM (
+      SELECT rowid FROM desk_message_search WHERE desk_message_search MATCH %s ORDER BY rowid DESC LIMIT %s
+    )
+  ) >= %s THEN %s ELSE %s END
+)
+SELECT conversation_id FROM desk_message WHERE id IN (
+  SELECT rowid FROM desk_message_search WHERE desk_message_search MATCH (SELECT text FROM pattern)
+  ORDER BY rowid DESC LIMIT %s
+)
+UNION
+SELECT id FROM (
+  SELECT rowid AS id FROM desk_conversation_search
+  WHERE desk_conversation_search MATCH (SELECT text FROM pattern)
+  ORDER BY rowid DESC LIMIT %s
+)
+"""
+# Built from this module's constants only; the query text goes in as parameters.
+_POSTGRES_SQL = f"""
+WITH pattern(query) AS (
+  SELECT CASE WHEN (
+    SELECT count(*) FROM (
+      SELECT 1 FROM desk_message WHERE {_PG_BODY} @@ to_tsquery('rapport_search', %s)
+      ORDER BY id DESC LIMIT %s
+    ) AS whole_words
+  ) >= %s THEN to_tsquery('rapport_search', %s) ELSE to_tsquery('rapport_search', %s) END
+)
+SELECT conversation_id FROM (
+  SELECT conversation_id FROM desk_message WHERE {_PG_BODY} @@ (SELECT query FROM pattern)
+  ORDER BY id DESC LIMIT %s
+) AS by_message
+UNION
+SELECT id FROM (
+  SELECT id FROM desk_conversation WHERE {_PG_SUBJECT} @@ (SELECT query FROM pattern)
+  ORDER BY id DESC LIMIT %s
+) AS by_subject
+"""  # noqa: S608
+
+
+def _matching_sql(terms: list[str]) -> tuple[str, list[Any]]:
+    """SQL for the ids of matching conversations: the newest MATCH_CAP by message and by subject."""
+    sqlite = connection.vendor == "sqlite"
+    as_query = _fts5_query if sqlite else _tsquery
+    whole = as_query(terms, prefix=False)
+    # A one-letter prefix would match most of the vocabulary: such a word is only searched whole.
+    widened = as_query(terms, prefix=len(terms[-1]) >= PREFIX_MIN)
+    params = [whole, MATCH_CAP, MATCH_CAP, whole, widened, MATCH_CAP, MATCH_CAP]
+    return (_SQLITE_SQL if sqlite else _POSTGRES_SQL), params
+
+
+def matching_conversation_ids(query: str) -> QuerySet[Any]:
+    """Ids of conversations whose subject or one message holds every word of the query.
+
+    Not scoped to anyone: callers filter a selector's queryset with it (``pk__in=``). The query is
+    passed to the database as a parameter only; any text is a valid query, and one without a letter or
+    digit matches nothing.
+    """
+    terms = search_terms(query)
+    if not terms:
+        return Conversation.objects.none().values("pk")
+    sql, params = _matching_sql(terms)
+    # The SQL is one of two constants; the user's words reach the database as parameters only.
+    return Conversation.objects.filter(pk__in=RawSQL(sql, params)).values("pk")  # noqa: S611
+
+
+def search_conversations(actor: Actor, query: str) -> QuerySet[Conversation]:
+    """Conversations the actor may see that match the query, most recent activity first, limited."""
+    # Pick the page's ids first: sorting thousands of candidates costs little while each is an id and
+    # a time, and a lot once each carries every column of a conversation, its customer and assignee.
+    newest = (
+        conversations_visible_to(actor)
+        .filter(pk__in=matching_conversation_ids(query))
+        .order_by("-last_message_at", "-id")
+        .values("pk")[:SEARCH_LIMIT]
+    )
+    return (
+        Conversation.objects.filter(pk__in=newest)
+        .select_related("customer", "assignee", "team")
+        .order_by("-last_message_at", "-id")
+    )
