@@ -187,7 +187,11 @@ def new_conversation_token() -> str:
 
 
 class Conversation(models.Model):
-    """One thread with one customer, on the channel it started on."""
+    """One thread with one customer, on the channel it started on.
+
+    On SQLite, triggers keep the FTS5 subject index current (migration 0002). A migration that makes
+    SQLite rebuild this table drops them: such a migration must create them again.
+    """
 
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, related_name="conversations", db_index=False
@@ -302,6 +306,9 @@ class MessageKind(models.TextChoices):
 
 
 class Message(models.Model):
+    """A customer's message, a reply or an internal note. The SQLite FTS5 body index hangs on this
+    table by triggers (migration 0002): a migration that rebuilds the table must create them again."""
+
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
     kind = models.CharField(max_length=10, choices=MessageKind.choices)
     channel = models.CharField(max_length=10, choices=Channel.choices)

@@ -45,6 +45,11 @@ urlpatterns = [
     ),
     path("conversations/<int:conversation_id>/leave/", conversation.leave, name="conversation_leave"),
     path("conversations/<int:conversation_id>/merge/", conversation.merge_into, name="conversation_merge"),
+    path(
+        "conversations/<int:conversation_id>/details/",
+        conversation.edit_details,
+        name="conversation_details",
+    ),
     path("messages/<int:message_id>/split/", conversation.split, name="message_split"),
     path("attachments/<int:attachment_id>/", conversation.download_attachment, name="attachment"),
     # opening a conversation by hand (views/new.py)

@@ -80,6 +80,8 @@ NOT_PAGES = {
     "desk:conversation_presence",
     "desk:conversation_leave",
     "desk:conversation_merge",
+    # the details card's form, POST only: rapport/desk/tests/views/test_conversation_details.py
+    "desk:conversation_details",
     "desk:message_split",
     # desk configuration, POST only: rapport/desk/tests/views/test_config_views.py
     "desk:settings_calendar_delete",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from rapport.accounts.models import Role, Team
 from rapport.accounts.permissions import Actor, Perm
+from rapport.commerce.models import Order, Shipment
+from rapport.commerce.selectors import orders_visible_to
 from rapport.core.errors import NotFound
 from rapport.customers.models import Customer
-from rapport.desk.models import Attachment, Conversation, ConversationEvent, Message
+from rapport.desk.models import Attachment, Conversation, ConversationEvent, CustomField, Message
 
 
 def private_team_ids_hidden_from(actor: Actor) -> list[int]:
@@ -123,3 +125,19 @@ def events_after(actor: Actor, *, after_id: int, limit: int) -> list[Conversatio
     if hidden:
         events = events.filter(conversation_id__in=conversations_visible_to(actor).values("pk"))
     return list(events.select_related("actor").order_by("pk")[:limit])
+
+
+def active_custom_fields(actor: Actor) -> list[CustomField]:
+    """The admin's fields still in use, in their order; values of switched-off fields stay stored, unshown."""
+    actor.require(Perm.DESK_VIEW)
+    return list(CustomField.objects.filter(is_active=True).order_by("position", "label"))
+
+
+def linked_orders(actor: Actor, conversation: Conversation) -> list[Order]:
+    """Orders linked to the conversation with their shipments, newest first, as far as the actor may see."""
+    return list(
+        orders_visible_to(actor)
+        .filter(conversations=conversation)
+        .prefetch_related(Prefetch("shipments", queryset=Shipment.objects.order_by("-id")))
+        .order_by("-placed_at", "-id")
+    )

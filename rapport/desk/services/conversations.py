@@ -50,6 +50,13 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     Status.CLOSED: frozenset(),
 }
 
+DETAIL_LABELS = {
+    "subject": "subject",
+    "participants": "people in copy",
+    "custom_fields": "custom fields",
+    "orders": "linked orders",
+}
+
 REOPENED_BY_CUSTOMER = frozenset({Status.PENDING, Status.SNOOZED, Status.RESOLVED})
 
 
@@ -118,7 +125,7 @@ def clean_custom_fields(values: dict[str, Any]) -> dict[str, Any]:
             continue
         try:
             cleaned[key] = _field_value(field, value)
-        except (ValueError, InvalidOperation) as exc:
+        except ValueError as exc:
             errors[key] = str(exc) or f"not a valid {field.kind}"
     if errors:
         raise ValidationFailed(
@@ -129,12 +136,18 @@ def clean_custom_fields(values: dict[str, Any]) -> dict[str, Any]:
 
 def _field_value(field: CustomField, value: Any) -> Any:
     if field.kind == CustomFieldKind.NUMBER:
-        number = Decimal(str(value))
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            number = Decimal("NaN")
         if not number.is_finite():
-            raise ValueError("not a number")
+            raise ValueError("enter a number, such as 12 or 4.5")
         return str(number)
     if field.kind == CustomFieldKind.DATE:
-        return date.fromisoformat(str(value)).isoformat()
+        try:
+            return date.fromisoformat(str(value).strip()).isoformat()
+        except ValueError:
+            raise ValueError("enter a date as YYYY-MM-DD") from None
     if field.kind == CustomFieldKind.CHOICE:
         if str(value) not in field.choices:
             raise ValueError(f"choose one of {', '.join(field.choices)}")
@@ -164,7 +177,11 @@ def _orders_of(customer: Customer, order_ids: Sequence[int]) -> list[Order]:
 
 
 def _lock(conversation: Conversation) -> Conversation:
-    locked = Conversation.objects.select_for_update().select_related("customer").get(pk=conversation.pk)
+    locked = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .get(pk=conversation.pk)
+    )
     if locked.is_merged:
         raise Conflict("this conversation was merged into another", code="conversation_merged")
     return locked
@@ -619,7 +636,7 @@ def update_details(
         record_conversation_event(
             conversation=conversation,
             kind="conversation.updated",
-            summary=f"Changed {', '.join(changes)}",
+            summary=f"Changed {', '.join(DETAIL_LABELS[name] for name in changes)}",
             actor=actor,
             data={"changes": changes},
         )

@@ -16,7 +16,7 @@ def wake_conversation(*, conversation_id: int, now: datetime) -> bool:
     """Reopen one snoozed conversation whose time has come; False when it was woken or changed already."""
     with transaction.atomic():
         conversation = (
-            Conversation.objects.select_for_update()
+            Conversation.objects.select_for_update(of=("self",))
             .select_related("customer")
             .filter(pk=conversation_id, status=Status.SNOOZED, snoozed_until__lte=now)
             .first()
@@ -51,7 +51,7 @@ def close_resolved(*, now: datetime) -> int:
     for conversation_id in list(due.values_list("pk", flat=True)[:BATCH]):
         with transaction.atomic():
             conversation = (
-                Conversation.objects.select_for_update()
+                Conversation.objects.select_for_update(of=("self",))
                 .select_related("customer")
                 .filter(pk=conversation_id, status=Status.RESOLVED, resolved_at__lte=cutoff)
                 .first()

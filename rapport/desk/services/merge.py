@@ -40,7 +40,7 @@ def merge_conversations(*, actor: Actor, source: Conversation, target: Conversat
     # Lock both rows in id order so two merges of the same pair cannot deadlock.
     locked = {
         c.pk: c
-        for c in Conversation.objects.select_for_update()
+        for c in Conversation.objects.select_for_update(of=("self",))
         .select_related("customer")
         .filter(pk__in=[source.pk, target.pk])
         .order_by("pk")
@@ -97,7 +97,9 @@ def split_message(*, actor: Actor, message: Message) -> Conversation:
     """Move one customer message (with its attachments) into a new conversation of the same customer."""
     actor.require(Perm.DESK_WORK)
     original = (
-        Conversation.objects.select_for_update().select_related("customer").get(pk=message.conversation_id)
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .get(pk=message.conversation_id)
     )
     message = Message.objects.select_for_update().get(pk=message.pk)
     if original.is_merged:

@@ -120,7 +120,9 @@ def _least_loaded(team: Team, rules: TeamRules, at: datetime) -> User | None:
     )
     presences = {
         p.user_id: p
-        for p in AgentPresence.objects.select_for_update().filter(user__in=members).select_related("calendar")
+        for p in AgentPresence.objects.select_for_update(of=("self",))
+        .filter(user__in=members)
+        .select_related("calendar")
     }
     best: tuple[float, datetime, int] | None = None
     chosen: User | None = None
@@ -180,7 +182,7 @@ def assign_conversation(
     """A lead assigns anyone; an agent may take an unassigned conversation or let go of their own."""
     actor.require(Perm.DESK_WORK)
     conversation = (
-        Conversation.objects.select_for_update()
+        Conversation.objects.select_for_update(of=("self",))
         .select_related("assignee", "customer")
         .get(pk=conversation.pk)
     )

@@ -195,7 +195,9 @@ def flag_sla_changes(*, now: datetime, batch: int = 500) -> int:
     for conversation_id in list(candidates):
         with transaction.atomic():
             conversation = (
-                Conversation.objects.select_for_update().select_related("customer").get(pk=conversation_id)
+                Conversation.objects.select_for_update(of=("self",))
+                .select_related("customer")
+                .get(pk=conversation_id)
             )
             flagged += _flag_one(conversation, now)
     return flagged

@@ -1,9 +1,10 @@
-"""Desk pages: one conversation with its thread, composer, macros, header controls and customer panel.
+"""Desk pages: one conversation with its thread, composer, macros, header, details and customer panel.
 
 Also the small endpoints the page calls: presence pings for the collision warning, attachment
-downloads, merging and splitting. Every page works without JavaScript (forms post and redirect back);
-with htmx the header, thread and composer are swapped in place, and the composer's draft and chosen
-files survive an error because error responses only swap the thread and the notice under the text.
+downloads, merging and splitting, saving the details card. Every page works without JavaScript (forms
+post and redirect back); with htmx the header, thread, composer and details are swapped in place, and
+the composer's draft and chosen files survive an error because error responses only swap the thread
+and the notice under the text.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from rapport.accounts.permissions import Actor, Perm
 from rapport.accounts.selectors import staff_for_assignment
 from rapport.accounts.web import staff_view
 from rapport.commerce import selectors as commerce
+from rapport.commerce.models import Order
 from rapport.core.errors import Conflict, NotFound, PermissionDenied, RapportError, ValidationFailed
 from rapport.core.http import htmx
 from rapport.customers import selectors as customer_selectors
@@ -34,12 +36,13 @@ from rapport.desk.forms_conversation import (
     AssignForm,
     ComposerForm,
     ConversationTagForm,
+    DetailsForm,
     MergeIntoForm,
     PriorityForm,
     StatusForm,
     human_size,
 )
-from rapport.desk.models import Conversation, Macro, MessageKind, SlaState, Status
+from rapport.desk.models import Conversation, CustomField, Macro, MessageKind, SlaState, Status
 from rapport.desk.selectors import conversations as selectors
 from rapport.desk.selectors.macros import access_macro, macros_for
 from rapport.desk.selectors.presence import collisions_on
@@ -47,6 +50,8 @@ from rapport.desk.services import conversations, macros, merge, presence, routin
 
 TEMPLATE = "desk/conversation.html"
 RECENT_ORDERS = 5
+# Orders offered for linking on the details card: the customer's latest, plus any already linked.
+ORDER_CHOICES = 20
 RECENT_NOTES = 3
 # Events that only repeat a message already shown in the thread.
 MESSAGE_EVENTS = frozenset({"message.inbound", "message.outbound", "message.note"})
@@ -107,6 +112,8 @@ def _context(
     conflict_status: str | None = None,
     macro_choice: dict[str, Any] | None = None,
     header_error: str = "",
+    details_form: DetailsForm | None = None,
+    details_saved: str = "",
 ) -> dict[str, Any]:
     now = timezone.now()
     customer = conversation.customer
@@ -114,7 +121,10 @@ def _context(
     can_assign = actor.can(Perm.DESK_ASSIGN)
     macro_list = macros_for(actor, conversation) if can_work else []
     composer = composer if composer is not None else _composer(conversation)
-    return {
+    # One read of the customer's latest orders serves the side panel and the details card's choices.
+    recent = commerce.recent_orders(actor, customer, limit=ORDER_CHOICES) if _sees_orders(actor) else None
+    details = _details(actor, conversation, recent, form=details_form, editable=can_work)
+    return details | {
         "conversation": conversation,
         "customer": customer,
         "thread": _thread(actor, conversation),
@@ -146,12 +156,59 @@ def _context(
         "identities": list(customer.identities.all()),
         "customer_tags": list(customer.tags.all()),
         "notes": list(customer_selectors.notes_of(actor, customer).select_related("author")[:RECENT_NOTES]),
-        "orders": commerce.recent_orders(actor, customer, limit=RECENT_ORDERS)
-        if actor.can(Perm.COMMERCE_VIEW)
-        else None,
+        "orders": recent[:RECENT_ORDERS] if recent is not None else None,
+        "details_saved": details_saved,
         "previous": selectors.previous_conversations(actor, conversation),
         "max_attachment": human_size(composer.max_attachment_bytes),
     }
+
+
+def _sees_orders(actor: Actor) -> bool:
+    return actor.can(Perm.COMMERCE_VIEW)
+
+
+def _details(
+    actor: Actor,
+    conversation: Conversation,
+    recent: list[Order] | None,
+    *,
+    form: DetailsForm | None,
+    editable: bool,
+) -> dict[str, Any]:
+    """The details card: people in copy, custom fields, linked orders, and the form for those who work."""
+    fields = form.custom_fields if form is not None else selectors.active_custom_fields(actor)
+    linked = selectors.linked_orders(actor, conversation) if recent is not None else None
+    # A form handed in is drawn with its refusal even where editing just became impossible (a merge).
+    if editable and form is None:
+        form = _details_form(conversation, fields, linked or [])
+    choices = None
+    if recent is not None and linked is not None:
+        shown = {order.pk for order in recent}
+        choices = sorted(
+            [*recent, *(order for order in linked if order.pk not in shown)],
+            key=lambda order: (order.placed_at, order.pk),
+            reverse=True,
+        )
+    return {
+        "detail_values": [
+            {"field": field, "value": conversation.custom_fields.get(field.key)} for field in fields
+        ],
+        "linked_orders": linked,
+        "details_form": form,
+        "order_choices": choices,
+        "selected_orders": form.selected_order_ids() if form is not None else set(),
+    }
+
+
+def _details_form(
+    conversation: Conversation, fields: list[CustomField], linked: list[Order], data: Any = None
+) -> DetailsForm:
+    return DetailsForm(
+        data,
+        conversation=conversation,
+        custom_fields=fields,
+        linked_order_ids=[order.pk for order in linked],
+    )
 
 
 def _actions_valid(macro: Macro) -> bool:
@@ -402,6 +459,40 @@ def remove_tag(request: HttpRequest, actor: Actor, conversation_id: int, name: s
     except (ValidationFailed, Conflict, PermissionDenied) as error:
         return _changed(request, actor, conversation, error=error)
     return _changed(request, actor, conversation, done="Tag removed.")
+
+
+@require_POST
+@staff_view(Perm.DESK_WORK)
+def edit_details(request: HttpRequest, actor: Actor, conversation_id: int) -> HttpResponse:
+    """The details card's form: subject, people in copy, linked orders and custom fields, all or nothing."""
+    conversation = selectors.access_conversation(actor, conversation_id)
+    linked = selectors.linked_orders(actor, conversation) if _sees_orders(actor) else []
+    form = _details_form(conversation, selectors.active_custom_fields(actor), linked, request.POST)
+    status = 422
+    if form.is_valid():
+        try:
+            conversations.update_details(
+                actor=actor,
+                conversation=conversation,
+                **form.service_arguments(with_orders=_sees_orders(actor)),
+            )
+        except (ValidationFailed, Conflict, PermissionDenied) as error:
+            form.add_service_error(error)
+            status = error.status
+        else:
+            if not htmx(request):
+                messages.success(request, "Details saved.")
+                return redirect(reverse("desk:conversation", args=[conversation.pk]) + "#conv-details")
+            fresh = selectors.access_conversation(actor, conversation.pk)
+            context = _context(request, actor, fresh, details_saved="Details saved.")
+            # The header shows the subject and the thread the change; both come along out of band.
+            return HttpResponse(_partials(request, context, "details", "header", "thread"))
+    # Nothing was saved (the service is all or nothing): the form comes back as typed, with the reasons.
+    fresh = selectors.access_conversation(actor, conversation.pk)
+    context = _context(request, actor, fresh, details_form=form)
+    if htmx(request):
+        return HttpResponse(_partials(request, context, "details"), status=status)
+    return render(request, TEMPLATE, context, status=status)
 
 
 @require_GET
