@@ -183,6 +183,8 @@ def seed_conversations(
     )
     if not customers:
         return 0
+    # The demo's service team takes the conversations no associate takes (round robin, by load).
+    care = next((user.team for user in staff if user.team is not None), None)
     made = 0
     for customer in rng.sample(customers, min(count, len(customers))):
         order = Order.objects.filter(customer=customer).order_by("-placed_at").first()
@@ -198,7 +200,8 @@ def seed_conversations(
             priority=priority,
             tags=tags,
             order_ids=[order.pk] if order else [],
-            sender=customer.name,
+            team=care,
+            sender=_address_of(customer),
         )
         fate = rng.random()
         name = (customer.name or "there").split()[0]
@@ -237,6 +240,11 @@ def seed_conversations(
         made += 1
         progress(1)
     return made
+
+
+def _address_of(customer: Customer) -> str:
+    email = customer.identities.filter(kind="email").order_by("-is_primary", "id").first()
+    return email.value if email else ""
 
 
 def _move_back(conversation: Conversation, *, hours: float) -> None:

@@ -25,7 +25,8 @@ from rapport.desk.selectors.conversations import conversations_visible_to
 SEARCH_LIMIT = 100
 # A word found in nearly every message would otherwise turn every search into a walk over millions
 # of index entries. Each source (messages, subjects) contributes its newest MATCH_CAP matches, which
-# are the most recent conversations: what recency order shows first anyway.
+# are the most recent conversations: what recency order shows first anyway. The price: an inbox view
+# narrowed further (mine, one team) finds such a word only among those newest matches.
 MATCH_CAP = 2000
 # More words than this narrow nothing a person would notice and only make the query longer.
 MAX_TERMS = 8
@@ -80,7 +81,7 @@ SELECT id FROM (
 """
 # PostgreSQL: search_vector is a stored column (migration 0002), so testing a row is cheap, and the
 # query is a constant the planner can estimate from the column's statistics: it walks the primary key
-# backwards for a common word and reads the GIN index for a rare one. A prefix costs it little.
+# backwards, testing each row, for a common word, and reads the GIN index for a rare one.
 _POSTGRES_SQL = """
 SELECT conversation_id FROM (
   SELECT conversation_id FROM desk_message WHERE search_vector @@ to_tsquery('rapport_search', %s)
