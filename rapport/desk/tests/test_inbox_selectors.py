@@ -290,6 +290,41 @@ def test_the_first_page_says_whether_another_follows() -> None:
     assert [row.subject for row in full.rows] == ["c2", "c1", "c0"]
 
 
+def test_a_page_carries_each_rows_tags_by_name_and_what_a_row_shows(
+    django_assert_num_queries: Any,
+) -> None:
+    agent = Actor(user=UserFactory(role=Role.AGENT, full_name="Maria Lopez"))
+    tagged = a_conversation(actor=agent, subject="tagged", tags=["vip", "refund"])
+    Conversation.objects.filter(pk=tagged.pk).update(assignee=agent.user)
+    a_conversation(actor=agent, subject="plain")
+
+    page = inbox_page(agent, InboxFilters(view="open"), now=timezone.now(), size=10)
+
+    assert page.tag_names == {tagged.pk: ["refund", "vip"]}
+    first = page.rows[1]
+    # Everything a row shows is loaded with the page: reading it costs no query.
+    with django_assert_num_queries(0):
+        assert (first.subject, str(first.customer), first.assignee.display_name) == (
+            "tagged",
+            tagged.customer.name,
+            "Maria Lopez",
+        )
+        sla_badge(first, timezone.now())
+
+
+def test_agent_choices_name_the_staff_who_work_the_desk() -> None:
+    named = UserFactory(role=Role.AGENT, full_name="Sam Jones")
+    unnamed = UserFactory(role=Role.LEAD, full_name="", email="lead@shop.example")
+    UserFactory(role=Role.ANALYST, full_name="Ann Alyst")
+    UserFactory(role=Role.AGENT, full_name="Gone", is_active=False)
+
+    choices = inbox.agent_choices(Actor(user=named))
+
+    assert (named.pk, "Sam Jones") in choices
+    assert (unnamed.pk, "lead@shop.example") in choices
+    assert {name for _, name in choices}.isdisjoint({"Ann Alyst", "Gone"})
+
+
 @pytest.mark.parametrize(
     "filters",
     [

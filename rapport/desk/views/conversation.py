@@ -19,6 +19,8 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
 from rapport.accounts.models import User
@@ -47,6 +49,7 @@ from rapport.desk.selectors import conversations as selectors
 from rapport.desk.selectors.macros import access_macro, macros_for
 from rapport.desk.selectors.presence import collisions_on
 from rapport.desk.services import conversations, macros, merge, presence, routing
+from rapport.desk.views.inbox import agent_options, url_for_each
 
 TEMPLATE = "desk/conversation.html"
 RECENT_ORDERS = 5
@@ -74,18 +77,40 @@ def _composer(
     )
 
 
+def _when(moment: datetime) -> dict[str, str]:
+    """A time as the thread shows it: ISO 8601 for <time datetime>, and to the minute for people."""
+    local = timezone.localtime(moment)
+    return {"iso": local.isoformat(), "minute": local.strftime("%Y-%m-%d %H:%M")}
+
+
 def _thread(actor: Actor, conversation: Conversation) -> list[dict[str, Any]]:
-    """Messages with the other events between them, oldest first (events first within one instant)."""
+    """Messages with the other events between them, oldest first (events first within one instant).
+
+    Each entry carries its times, author and split link as text already: a long thread spent most of
+    its rendering on date filters and {% url %} tags, once or twice a message.
+    """
+    split_url = url_for_each("desk:message_split")
     entries: list[tuple[datetime, int, int, dict[str, Any]]] = [
-        (message.created_at, 1, message.pk, {"message": message})
+        (
+            message.created_at,
+            1,
+            message.pk,
+            {
+                "message": message,
+                "at": _when(message.created_at),
+                "author": message.author.display_name if message.author else "Staff",
+                "split_url": split_url(message.pk) if message.kind == MessageKind.INBOUND else "",
+            },
+        )
         for message in selectors.thread_of(actor, conversation)
     ]
     for event in selectors.events_of(actor, conversation):
+        entry = {"event": event, "at": _when(event.created_at), "kind": slugify(event.kind)}
         if event.kind == "conversation.opened":
             # Recorded an instant after the first message it opened with, but read before it.
-            entries.append((min(event.created_at, conversation.created_at), -1, event.pk, {"event": event}))
+            entries.append((min(event.created_at, conversation.created_at), -1, event.pk, entry))
         elif event.kind not in MESSAGE_EVENTS:
-            entries.append((event.created_at, 0, event.pk, {"event": event}))
+            entries.append((event.created_at, 0, event.pk, entry))
     return [entry for *_, entry in sorted(entries, key=lambda row: row[:3])]
 
 
@@ -140,7 +165,7 @@ def _context(
         ],
         "priority_form": PriorityForm(initial={"priority": conversation.priority}),
         "conversation_tags": list(conversation.tags.all()),
-        "staff": list(staff_for_assignment(actor).order_by("full_name", "email")) if can_assign else [],
+        "staff_options": _staff_options(actor, conversation) if can_assign else "",
         "macros": [
             {"macro": macro, "actions": macros.clean_macro_actions(macro.actions).describe()}
             for macro in macro_list
@@ -161,6 +186,15 @@ def _context(
         "previous": selectors.previous_conversations(actor, conversation),
         "max_attachment": human_size(composer.max_attachment_bytes),
     }
+
+
+def _staff_options(actor: Actor, conversation: Conversation) -> SafeString:
+    """The assignee picker's options, current assignee chosen: names only, built once (160 staff)."""
+    staff = staff_for_assignment(actor).order_by("full_name", "email").values_list("id", "full_name", "email")
+    # The name is User.display_name's.
+    return agent_options(
+        [(pk, full_name or email) for pk, full_name, email in staff], conversation.assignee_id
+    )
 
 
 def _sees_orders(actor: Actor) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -163,6 +164,23 @@ def test_thread_shows_inbound_replies_and_notes_apart_with_attachments() -> None
     assert f'href="{reverse("desk:attachment", args=[attachment.pk])}"' in html
     assert "label.pdf" in html
     assert "2.0\xa0KB" in html
+
+
+def test_each_message_says_who_wrote_it_and_when_and_only_customer_messages_can_be_split() -> None:
+    agent = Actor(user=UserFactory(role=Role.AGENT, full_name="Maria Lopez"))
+    conversation = a_conversation(actor=agent, body_text="Where is my parcel?")
+    answer = reply(actor=agent, conversation=conversation, body_text="It left yesterday.")
+    question = conversation.messages.get(kind=MessageKind.INBOUND)
+    Message.objects.filter(pk=question.pk).update(created_at=datetime(2026, 3, 1, 9, 5, 30, tzinfo=UTC))
+
+    html = _signed_in(agent.user).get(_page(conversation)).text
+
+    inbound = html.split(f'id="message-{question.pk}"')[1].split("</li>")[0]
+    outbound = html.split(f'id="message-{answer.pk}"')[1].split("</li>")[0]
+    assert '<time datetime="2026-03-01T09:05:30+00:00" class="muted small">2026-03-01 09:05</time>' in inbound
+    assert f'action="{reverse("desk:message_split", args=[question.pk])}"' in inbound
+    assert '<strong>Maria Lopez</strong> <span class="msg-kind">replied</span>' in outbound
+    assert "Split into new conversation" not in outbound
 
 
 def test_script_and_event_handlers_in_a_customers_html_are_shown_inert() -> None:
@@ -661,6 +679,20 @@ def test_a_lead_assigns_a_colleague() -> None:
     assert "Assigned to Sam Jones (assigned by hand)" in response.text
     conversation.refresh_from_db()
     assert conversation.assignee == colleague
+
+
+def test_a_lead_picks_the_assignee_from_the_staff_with_the_current_one_chosen() -> None:
+    colleague = UserFactory(role=Role.AGENT, full_name="Sam <Jones>")
+    UserFactory(role=Role.ANALYST, full_name="Ann Alyst")
+    conversation = a_conversation()
+    Conversation.objects.filter(pk=conversation.pk).update(assignee=colleague)
+
+    html = _signed_in(UserFactory(role=Role.LEAD)).get(_page(conversation)).text
+
+    picker = html.split('id="assignee-select"')[1].split("</select>")[0]
+    assert f'<option value="{colleague.pk}" selected>Sam &lt;Jones&gt;</option>' in picker
+    assert picker.count(" selected") == 1
+    assert "Ann Alyst" not in picker
 
 
 def test_tags_are_added_and_removed() -> None:
