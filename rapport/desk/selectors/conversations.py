@@ -49,13 +49,11 @@ def access_conversation(actor: Actor, conversation_id: int) -> Conversation:
 
 
 def access_message(actor: Actor, message_id: int) -> Message:
-    message = Message.objects.filter(pk=message_id).only("pk", "conversation_id").first()
+    message = Message.objects.select_related("author").filter(pk=message_id).first()
     if message is None:
         raise NotFound(f"no message {message_id}", code="message_not_found")
-    conversation = access_conversation(actor, message.conversation_id)
-    found = Message.objects.select_related("author").get(pk=message_id)
-    found.conversation = conversation
-    return found
+    message.conversation = access_conversation(actor, message.conversation_id)
+    return message
 
 
 def access_attachment(actor: Actor, attachment_id: int) -> Attachment:

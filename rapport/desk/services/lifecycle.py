@@ -45,7 +45,8 @@ def wake_snoozed(*, now: datetime) -> int:
 def close_resolved(*, now: datetime) -> int:
     """Close conversations resolved at least `auto_close_after_days` ago; the customer's next message
     then starts a new conversation instead of reopening an old one."""
-    cutoff = now - timedelta(days=desk_settings().auto_close_after_days)
+    days = desk_settings().auto_close_after_days
+    cutoff = now - timedelta(days=days)
     closed = 0
     due = Conversation.objects.filter(status=Status.RESOLVED, resolved_at__lte=cutoff).order_by("resolved_at")
     for conversation_id in list(due.values_list("pk", flat=True)[:BATCH]):
@@ -61,7 +62,7 @@ def close_resolved(*, now: datetime) -> int:
             set_status_by_rule(
                 conversation=conversation,
                 status=Status.CLOSED,
-                reason=f"resolved for {desk_settings().auto_close_after_days} days",
+                reason=f"resolved for {days} days",
                 at=now,
             )
             conversation.save()

@@ -19,7 +19,7 @@ from rapport.accounts.permissions import Actor, Perm, role_permissions
 from rapport.core.errors import PermissionDenied, ValidationFailed
 from rapport.desk.business_hours import is_open
 from rapport.desk.events import record_conversation_event
-from rapport.desk.models import AgentPresence, Conversation, Status, TeamDesk
+from rapport.desk.models import AgentPresence, BusinessCalendar, Conversation, Status, TeamDesk
 
 # What counts as an agent's load: conversations that need them now, not those waiting on customers.
 LOAD_STATUSES = (Status.NEW, Status.OPEN)
@@ -58,16 +58,27 @@ def _presence(user: User) -> AgentPresence:
     return found if found is not None else AgentPresence(user=user)
 
 
+def _team_calendar(team_id: int | None) -> BusinessCalendar | None:
+    if team_id is None:
+        return None
+    desk = TeamDesk.objects.filter(team_id=team_id).select_related("calendar").first()
+    return desk.calendar if desk else None
+
+
+def _works_now(presence: AgentPresence, team_calendar: BusinessCalendar | None, at: datetime) -> bool:
+    if not presence.available:
+        return False
+    calendar = presence.calendar or team_calendar
+    return calendar is None or is_open(calendar.as_calendar(), at)
+
+
 def is_working(user: User, at: datetime) -> bool:
     """Marked available, and inside their hours (their own calendar, else their team's, else always)."""
     presence = _presence(user)
     if not presence.available:
         return False
-    calendar = presence.calendar
-    if calendar is None and user.team_id is not None:
-        desk = TeamDesk.objects.filter(team_id=user.team_id).select_related("calendar").first()
-        calendar = desk.calendar if desk else None
-    return calendar is None or is_open(calendar.as_calendar(), at)
+    team_calendar = _team_calendar(user.team_id) if presence.calendar is None else None
+    return _works_now(presence, team_calendar, at)
 
 
 def capacity_of(user: User, rules: TeamRules) -> int:
@@ -124,23 +135,19 @@ def _least_loaded(team: Team, rules: TeamRules, at: datetime) -> User | None:
         .filter(user__in=members)
         .select_related("calendar")
     }
+    team_calendar = _team_calendar(team.pk)
     best: tuple[float, datetime, int] | None = None
     chosen: User | None = None
     for member in members:
-        presence = presences.get(member.pk)
-        if presence is not None and not presence.available:
+        presence = presences.get(member.pk) or AgentPresence(user=member)
+        # Members share the team, so its calendar is read once for all of them.
+        if not _works_now(presence, team_calendar, at):
             continue
-        if not is_working(member, at):
-            continue
-        capacity = presence.capacity if presence and presence.capacity is not None else rules.default_capacity
+        capacity = presence.capacity if presence.capacity is not None else rules.default_capacity
         load: int = member.load
         if capacity == 0 or load >= capacity:
             continue
-        waited = (
-            presence.last_assigned_at
-            if presence and presence.last_assigned_at
-            else datetime.min.replace(tzinfo=at.tzinfo)
-        )
+        waited = presence.last_assigned_at or datetime.min.replace(tzinfo=at.tzinfo)
         key = (load / capacity, waited, member.pk)
         if best is None or key < best:
             best, chosen = key, member
