@@ -27,9 +27,7 @@ def found(actor: Actor, query: str) -> list[Conversation]:
 
 
 def matching(query: str) -> set[int]:
-    return set(
-        Conversation.objects.filter(pk__in=matching_conversation_ids(query)).values_list("pk", flat=True)
-    )
+    return set(matching_conversation_ids(query))
 
 
 def assert_index_consistent() -> None:
