@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench bench-desk clean-data help
+.PHONY: run test lint format bench bench-desk bench-inbound clean-data help
 
 help:
 	@echo "make run    start Rapport with demo data on http://$(HOST):$(PORT)"
@@ -14,6 +14,7 @@ help:
 	@echo "make lint   ruff check + format check, migrations and OpenAPI up to date"
 	@echo "make bench  seed 100,000 customers / 1,000,000 orders and measure (slow)"
 	@echo "make bench-desk  seed 200,000 conversations / 2,000,000 messages and measure the desk (slow)"
+	@echo "make bench-inbound  inbound email end to end over SMTP on SQLite, against the bare parse rate"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Rapport needs Python 3.11 or newer")'
@@ -56,6 +57,9 @@ bench: $(VENV)/.dev
 bench-desk: $(VENV)/.dev
 	$(BIN)/python bench/desk.py --conversations 2000 --messages 20000
 	$(BIN)/python bench/desk.py --conversations 200000 --messages 2000000
+
+bench-inbound: $(VENV)/.dev
+	$(BIN)/python bench/inbound_email.py --messages 2000
 
 clean-data:
 	rm -rf data

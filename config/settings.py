@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "rapport.customers",
     "rapport.commerce",
     "rapport.desk",
+    "rapport.channels",
     "rapport.demo",
     "rapport.api",
 ]
@@ -204,6 +205,12 @@ MEDIA_ROOT = DATA_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_MB", 30, minimum=1) * 1024 * 1024
 # Attachment bytes, named by content hash; served only through a permission check, never from here.
 RAPPORT_ATTACHMENTS_DIR = Path(env_str("RAPPORT_ATTACHMENTS_DIR", str(DATA_DIR / "attachments"))).resolve()
+
+# The SMTP listener for inbound mail (`manage.py smtp`, started by `serve`). Mail larger than
+# RAPPORT_SMTP_MAX_MB is refused with 552 before it is stored.
+RAPPORT_SMTP_HOST = env_str("RAPPORT_SMTP_HOST", "127.0.0.1")
+RAPPORT_SMTP_PORT = env_int("RAPPORT_SMTP_PORT", 2525, minimum=1)
+RAPPORT_SMTP_MAX_BYTES = env_int("RAPPORT_SMTP_MAX_MB", 25, minimum=1) * 1024 * 1024
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -11,5 +11,6 @@ urlpatterns = [
     path("customers/", include("rapport.customers.urls")),
     path("commerce/", include("rapport.commerce.urls")),
     path("desk/", include("rapport.desk.urls")),
+    path("channels/", include("rapport.channels.urls")),
     path("api/v1/", api.urls),
 ]

@@ -23,6 +23,7 @@ class Perm(StrEnum):
     DESK_WORK = "desk.work"
     DESK_ASSIGN = "desk.assign"
     DESK_CONFIGURE = "desk.configure"
+    CHANNELS_MANAGE = "channels.manage"
 
 
 # Scopes a token can carry: read or write per domain.
@@ -34,6 +35,7 @@ SCOPES: dict[str, str] = {
     "audit:read": "Read the audit log",
     "desk:read": "Read conversations, messages, attachments, macros and views",
     "desk:write": "Open conversations, reply, add notes, change status, tags and assignment",
+    "channels:manage": "Read the inbound log and quarantine, download raw input, re-process it",
 }
 
 PERMISSION_SCOPE: dict[Perm, str | None] = {
@@ -49,6 +51,8 @@ PERMISSION_SCOPE: dict[Perm, str | None] = {
     Perm.DESK_ASSIGN: "desk:write",
     # Calendars, SLA policies, routing rules and custom fields are set up by a signed-in admin.
     Perm.DESK_CONFIGURE: None,
+    # Raw inbound mail and webhook bodies hold every customer's words: admins only.
+    Perm.CHANNELS_MANAGE: "channels:manage",
     # Managing staff and tokens needs a signed-in person; no token scope grants it.
     Perm.STAFF_MANAGE: None,
     Perm.TOKENS_OWN: None,

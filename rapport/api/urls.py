@@ -6,7 +6,7 @@ from rapport.api.auth import SessionAuth, TokenAuth
 from rapport.api.openapi import RapportAPI
 from rapport.api.problems import install_problem_handlers
 from rapport.api.rendering import RapportJSONRenderer
-from rapport.api.v1 import audit, commerce, customers, desk
+from rapport.api.v1 import audit, channels, commerce, customers, desk
 
 api = RapportAPI(
     title="Rapport API",
@@ -30,3 +30,4 @@ api.add_router("", customers.router)
 api.add_router("", commerce.router)
 api.add_router("", audit.router)
 api.add_router("", desk.router)
+api.add_router("", channels.router)

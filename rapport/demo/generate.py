@@ -48,6 +48,7 @@ from rapport.customers.models import (
 )
 from rapport.demo.behaviour import simulate_purchases
 from rapport.demo.catalogue import CATEGORIES, ProductSpec, make_catalogue
+from rapport.demo.channels import configure_channels
 from rapport.demo.desk import configure_desk, seed_conversations
 from rapport.demo.world import (
     CULTURE_WEIGHTS,
@@ -778,6 +779,7 @@ def generate(
         )
         with generator.timed("desk"):
             configure_desk(users)
+            configure_channels()
             bar = generator.phase("conversations", conversations)
             result.counts["conversations"] = seed_conversations(
                 users=users, count=conversations, now=timezone.now(), seed=seed, progress=bar.update

@@ -343,7 +343,13 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["conversation", "created_at", "id"], name="message_thread_idx")]
+        indexes = [
+            models.Index(fields=["conversation", "created_at", "id"], name="message_thread_idx"),
+            # Email threading looks replies up by the Message-ID they answer; most messages have none.
+            models.Index(
+                fields=["external_id"], name="message_external_id_idx", condition=~models.Q(external_id="")
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.body_text[:50]}"

@@ -53,6 +53,10 @@ PAGES: dict[str, tuple[set[str], str]] = {
     "desk:settings_macros": ({Role.ADMIN, Role.LEAD}, ""),
     "desk:settings_macro_new": ({Role.ADMIN, Role.LEAD}, ""),
     "desk:settings_macro": ({Role.ADMIN, Role.LEAD}, "macro"),
+    # the inbound log holds every customer's raw words: admins only
+    "channels:inbound_log": ({Role.ADMIN}, ""),
+    "channels:delivery": ({Role.ADMIN}, "delivery"),
+    "channels:delivery_raw": ({Role.ADMIN}, "delivery"),
 }
 # POST-only or public endpoints, covered by their own modules' tests.
 NOT_PAGES = {
@@ -90,6 +94,8 @@ NOT_PAGES = {
     "desk:settings_team_member",
     "desk:settings_field_delete",
     "desk:settings_macro_delete",
+    # re-processing a quarantined delivery, POST only: rapport/channels/tests/test_views.py
+    "channels:delivery_reprocess",
 }
 
 
@@ -145,6 +151,11 @@ def _url(name: str, arg_kind: str) -> str:
         from rapport.accounts.tests.factories import TeamFactory
 
         return reverse(name, args=[TeamFactory().pk])
+    if arg_kind == "delivery":
+        from rapport.channels.services.deliveries import store_delivery
+
+        delivery, _ = store_delivery(kind="email", source="support@shop.test", raw=b"Subject: hi\r\n\r\nhi")
+        return reverse(name, args=[delivery.pk])
     if arg_kind in DESK_CONFIG_ARGS:
         from rapport.desk.tests import factories
 

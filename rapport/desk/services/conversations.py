@@ -190,7 +190,7 @@ def _lock(conversation: Conversation) -> Conversation:
 @transaction.atomic
 def open_conversation(
     *,
-    actor: Actor,
+    actor: Actor | None,
     customer: Customer,
     channel: str,
     subject: str = "",
@@ -207,8 +207,12 @@ def open_conversation(
     sender: str = "",
     external_id: str = "",
 ) -> Conversation:
-    """Start a conversation (a logged phone call, a form, an API client) and route it."""
-    actor.require(Perm.DESK_WORK)
+    """Start a conversation (a logged phone call, a form, an API client) and route it.
+
+    Channels call this without an actor when a customer writes first; people and tokens pass themselves.
+    """
+    if actor is not None:
+        actor.require(Perm.DESK_WORK)
     if customer.is_merged:
         raise Conflict("this customer was merged into another", code="customer_merged")
     if channel not in Channel.values:
@@ -233,7 +237,7 @@ def open_conversation(
         team=team,
         participants=_clean_participants(participants),
         custom_fields=fields,
-        created_by=actor.user,
+        created_by=actor.user if actor is not None else None,
         created_at=now,
         updated_at=now,
         last_message_at=now,
@@ -648,3 +652,16 @@ def update_details(
             after={key: value[1] for key, value in changes.items()},
         )
     return conversation
+
+
+def record_automatic_mail(*, conversation: Conversation, kind: str, summary: str, sender: str) -> None:
+    """An auto-reply or a bounce arrived on a conversation: shown in its history, never answered.
+
+    It is not a customer message, so it neither reopens the conversation nor stops an SLA clock.
+    """
+    record_conversation_event(
+        conversation=conversation,
+        kind=f"email.{kind}",
+        summary=summary,
+        data={"sender": sender[:254]},
+    )

@@ -1,4 +1,4 @@
-"""Run the embedded mode: the web server and the task worker together, stopped together by Ctrl-C."""
+"""Run the embedded mode: web server, task worker, clock and SMTP listener together, stopped by Ctrl-C."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ class Service:
 
 class Command(BaseCommand):
     help = (
-        "Start the web server (gunicorn), the task worker (db_worker) and the clock; Ctrl-C stops them all."
+        "Start the web server (gunicorn), the task worker (db_worker), the clock and the SMTP listener; "
+        "Ctrl-C stops them all."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -58,6 +59,7 @@ class Command(BaseCommand):
             ),
             Service("worker", [*manage, "db_worker", "--queue-name", "*", "--no-reload"]),
             Service("clock", [*manage, "clock"]),
+            Service("smtp", [*manage, "smtp"]),
         ]
         stopping = False
 
@@ -104,6 +106,7 @@ class Command(BaseCommand):
             "",
             f"Rapport is running on http://{host}:{port}/",
             "  web server: gunicorn   task worker: db_worker   periodic jobs: clock",
+            f"  inbound mail: SMTP on {settings.RAPPORT_SMTP_HOST}:{settings.RAPPORT_SMTP_PORT}",
         ]
         if demo_users_present():
             lines.append(f"  demo logins (password '{DEMO_PASSWORD}'): " + ", ".join(DEMO_EMAILS))

@@ -1,0 +1,18 @@
+from datetime import timedelta
+
+from django.apps import AppConfig
+
+
+class ChannelsConfig(AppConfig):
+    name = "rapport.channels"
+    label = "channels"
+
+    def ready(self) -> None:
+        from rapport.channels.email.ingest import process_email
+        from rapport.channels.models import ChannelKind
+        from rapport.channels.protocol import register_processor
+        from rapport.channels.tasks import run_channels_clock
+        from rapport.core.schedule import register_periodic
+
+        register_processor(ChannelKind.EMAIL, process_email)
+        register_periodic("channels.clock", timedelta(minutes=1), run_channels_clock)

@@ -1,0 +1,149 @@
+"""The SMTP listener: mail for Rapport's mailboxes is committed to the database before it is accepted.
+
+A sending server counts a message as delivered once it reads 250 after DATA. So the raw bytes are
+stored and committed first; if that fails the answer is 451 and the sender retries later (RFC 5321
+section 4.2.5). Mail for an address that is not an active mailbox is refused at RCPT (550), and mail
+over the size limit at DATA (552, by aiosmtpd), before anything is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from typing import Any
+
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from django.db import close_old_connections
+
+from rapport.channels.email.addresses import mailbox_key, strip_angle_brackets
+from rapport.channels.models import ChannelKind, Mailbox
+from rapport.channels.services.deliveries import store_delivery
+
+logger = logging.getLogger(__name__)
+
+# How long the listener trusts its list of mailboxes before reading it again.
+MAILBOX_REFRESH_SECONDS = 10.0
+# Threads that write to the database; SQLite takes one writer at a time anyway.
+STORE_THREADS = 4
+
+
+def _active_mailboxes() -> frozenset[str]:
+    close_old_connections()
+    return frozenset(Mailbox.objects.filter(is_active=True).values_list("address", flat=True))
+
+
+def header_message_id(raw: bytes) -> str:
+    """The Message-ID, read from the header block only: the body is parsed later, by a task."""
+    end = raw.find(b"\r\n\r\n")
+    if end < 0:
+        end = raw.find(b"\n\n")
+    head = raw if end < 0 else raw[: end + 2]
+    try:
+        value = BytesHeaderParser(policy=compat32).parsebytes(head).get("Message-ID", "")
+    except Exception:
+        return ""
+    return strip_angle_brackets(str(value))
+
+
+def _store(mailbox: str, envelope_from: str, raw: bytes, peer: str) -> bool:
+    close_old_connections()
+    _, created = store_delivery(
+        kind=ChannelKind.EMAIL,
+        source=mailbox,
+        raw=raw,
+        sender=envelope_from,
+        external_id=header_message_id(raw),
+        remote_addr=peer,
+    )
+    return created
+
+
+class MailHandler:
+    """aiosmtpd handler: RCPT checks the mailbox, DATA stores and commits before answering."""
+
+    def __init__(
+        self,
+        *,
+        executor: ThreadPoolExecutor,
+        mailboxes: Callable[[], frozenset[str]] = _active_mailboxes,
+        store: Callable[[str, str, bytes, str], bool] = _store,
+    ) -> None:
+        self._executor = executor
+        self._store = store
+        self._load_mailboxes = mailboxes
+        self._mailboxes: frozenset[str] = frozenset()
+        self._loaded_at = float("-inf")
+
+    async def _known(self) -> frozenset[str]:
+        if time.monotonic() - self._loaded_at > MAILBOX_REFRESH_SECONDS:
+            loop = asyncio.get_running_loop()
+            self._mailboxes = await loop.run_in_executor(self._executor, self._load_mailboxes)
+            self._loaded_at = time.monotonic()
+        return self._mailboxes
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
+        try:
+            known = await self._known()
+        except Exception:
+            logger.exception("could not read the mailboxes")
+            return "451 4.3.0 Mailboxes cannot be read now; try again later"
+        if mailbox_key(address) not in known:
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        mailbox = mailbox_key(envelope.rcpt_tos[0])
+        peer = str(session.peer[0]) if isinstance(session.peer, tuple) else str(session.peer or "")
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(
+                self._executor, self._store, mailbox, str(envelope.mail_from or ""), bytes(raw), peer
+            )
+        except Exception:
+            logger.exception("could not store a message for %s", mailbox)
+            return "451 4.3.0 The message could not be stored; try again later"
+        return "250 2.0.0 Message accepted for delivery"
+
+
+def make_server_factory(handler: MailHandler, *, max_bytes: int, hostname: str) -> Callable[[], Any]:
+    def factory() -> SMTP:
+        # decode_data=False keeps the exact bytes; the 8BITMIME and SMTPUTF8 extensions let senders
+        # pass non-ASCII mail unchanged.
+        return SMTP(
+            handler,
+            data_size_limit=max_bytes,
+            enable_SMTPUTF8=True,
+            decode_data=False,
+            hostname=hostname,
+            ident="Rapport",
+        )
+
+    return factory
+
+
+async def serve_smtp(
+    *, host: str, port: int, max_bytes: int, ready: Callable[[], None] | None = None
+) -> None:
+    """Listen until cancelled."""
+    executor = ThreadPoolExecutor(max_workers=STORE_THREADS, thread_name_prefix="smtp-store")
+    handler = MailHandler(executor=executor)
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(
+        make_server_factory(handler, max_bytes=max_bytes, hostname=host), host, port
+    )
+    if ready is not None:
+        ready()
+    try:
+        async with server:
+            await server.serve_forever()
+    finally:
+        executor.shutdown(wait=True)

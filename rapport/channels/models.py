@@ -1,0 +1,122 @@
+"""What every channel receives, kept raw before it is parsed, and the email mailboxes Rapport serves."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from rapport.accounts.models import Team
+from rapport.desk.models import Conversation, Message
+
+
+class ChannelKind(models.TextChoices):
+    EMAIL = "email", "Email"
+    WIDGET = "widget", "Web widget"
+    PHONE = "phone", "Phone"
+    SOCIAL = "social", "Social"
+
+
+class DeliveryStatus(models.TextChoices):
+    RECEIVED = "received", "Received, not yet processed"
+    PROCESSED = "processed", "Processed"
+    IGNORED = "ignored", "Ignored (automatic mail)"
+    QUARANTINED = "quarantined", "Quarantined"
+
+
+class InboundDelivery(models.Model):
+    """One delivery as it arrived: the raw bytes are committed before anything reads them.
+
+    A sender that retries (a second SMTP DATA after a lost 250, a replayed webhook) delivers the same
+    dedupe_key again; the unique constraint keeps one row, so the delivery has one effect.
+    """
+
+    kind = models.CharField(max_length=10, choices=ChannelKind.choices)
+    # Where it arrived: a mailbox address, a widget key, a telephony or social provider.
+    source = models.CharField(max_length=254)
+    # Message-ID for email, the provider's id elsewhere; "" when the input carries none.
+    external_id = models.CharField(max_length=998, blank=True)
+    sender = models.CharField(max_length=254, blank=True)
+    # A digest of (kind, sender, external id), or of the raw bytes when there is no id.
+    dedupe_key = models.CharField(max_length=64, unique=True)
+    raw = models.BinaryField()
+    size = models.PositiveIntegerField()
+    remote_addr = models.CharField(max_length=64, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.RECEIVED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    # Why it was quarantined or ignored, in words an admin can act on.
+    reason = models.TextField(blank=True)
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-received_at"], name="delivery_status_idx"),
+            models.Index(fields=["external_id"], name="delivery_external_id_idx"),
+            models.Index(fields=["-received_at", "-id"], name="delivery_received_idx"),
+        ]
+        verbose_name_plural = "inbound deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.kind} from {self.sender or '?'} ({self.status})"
+
+
+class Mailbox(models.Model):
+    """An address customers write to (support@, returns@). Mail for any other address is refused."""
+
+    address = models.EmailField(unique=True)
+    name = models.CharField(max_length=100)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    is_active = models.BooleanField(default=True)
+    # Mailboxes hosted elsewhere are polled over IMAP; the UID bookkeeping makes each message read once.
+    imap_host = models.CharField(max_length=255, blank=True)
+    imap_port = models.PositiveIntegerField(default=993)
+    imap_use_tls = models.BooleanField(default=True)
+    imap_username = models.CharField(max_length=255, blank=True)
+    imap_password = models.CharField(max_length=255, blank=True)
+    imap_folder = models.CharField(max_length=255, default="INBOX")
+    imap_uid_validity = models.BigIntegerField(null=True, blank=True)
+    imap_last_uid = models.BigIntegerField(default=0)
+    imap_polled_at = models.DateTimeField(null=True, blank=True)
+    imap_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["address"]
+        verbose_name_plural = "mailboxes"
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.address}>"
+
+    @property
+    def polls_imap(self) -> bool:
+        return bool(self.imap_host and self.imap_username)
+
+
+class SendStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class OutboundEmail(models.Model):
+    """An agent's reply on its way out by SMTP: the headers it carries and whether it left."""
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="outbound_email")
+    mailbox = models.ForeignKey(Mailbox, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    header_message_id = models.CharField(max_length=998)
+    status = models.CharField(max_length=10, choices=SendStatus.choices, default=SendStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    queued_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "queued_at"], name="outbound_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.header_message_id} ({self.status})"

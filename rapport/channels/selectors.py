@@ -1,0 +1,66 @@
+"""Reads of the channels, scoped to who asks: the inbound log and quarantine are an admin's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from rapport.accounts.permissions import Actor, Perm
+from rapport.channels.email.addresses import strip_angle_brackets
+from rapport.channels.models import DeliveryStatus, InboundDelivery, Mailbox
+from rapport.core.errors import NotFound, ValidationFailed
+
+# The log page shows this many deliveries; older ones are reached with the cursor.
+LOG_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class LogFilters:
+    status: str = ""
+    kind: str = ""
+    # Message-ID or a provider's id, with or without <>.
+    external_id: str = ""
+    before_id: int | None = None
+
+
+def _log_of(actor: Actor) -> QuerySet[InboundDelivery]:
+    actor.require(Perm.CHANNELS_MANAGE)
+    return InboundDelivery.objects.all()
+
+
+def inbound_deliveries(actor: Actor, filters: LogFilters) -> QuerySet[InboundDelivery]:
+    """Newest deliveries first, without their raw bytes, narrowed by the filters."""
+    deliveries = _log_of(actor).defer("raw").select_related("conversation")
+    if filters.status:
+        if filters.status not in DeliveryStatus.values:
+            raise ValidationFailed(f"unknown status {filters.status!r}", code="invalid_status")
+        deliveries = deliveries.filter(status=filters.status)
+    if filters.kind:
+        deliveries = deliveries.filter(kind=filters.kind)
+    if filters.external_id.strip():
+        deliveries = deliveries.filter(external_id=strip_angle_brackets(filters.external_id))
+    if filters.before_id is not None:
+        deliveries = deliveries.filter(pk__lt=filters.before_id)
+    return deliveries.order_by("-id")
+
+
+def status_counts(actor: Actor) -> dict[str, int]:
+    """How many deliveries wait in each state that needs attention."""
+    log = _log_of(actor)
+    return {
+        status: log.filter(status=status).count()
+        for status in (DeliveryStatus.RECEIVED, DeliveryStatus.QUARANTINED)
+    }
+
+
+def access_delivery(actor: Actor, delivery_id: int) -> InboundDelivery:
+    delivery = _log_of(actor).select_related("conversation", "message").filter(pk=delivery_id).first()
+    if delivery is None:
+        raise NotFound("no such delivery")
+    return delivery
+
+
+def mailboxes_visible_to(actor: Actor) -> QuerySet[Mailbox]:
+    actor.require(Perm.CHANNELS_MANAGE)
+    return Mailbox.objects.select_related("team")

@@ -1,0 +1,140 @@
+"""The SMTP listener over a real loopback socket: 250 only after the bytes are committed."""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+import socket
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connections
+
+from rapport.channels.email.listener import MailHandler, make_server_factory
+from rapport.channels.models import DeliveryStatus, InboundDelivery
+from rapport.channels.tests.factories import MailboxFactory, an_email
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MAX_BYTES = 64 * 1024
+
+
+class Listener:
+    """The listener's real server on a free loopback port, its loop in a thread."""
+
+    def __init__(self, handler: MailHandler) -> None:
+        self.loop = asyncio.new_event_loop()
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self._handler = handler
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def __enter__(self) -> Listener:
+        self._thread.start()
+        factory = make_server_factory(self._handler, max_bytes=MAX_BYTES, hostname="127.0.0.1")
+        self.server = asyncio.run_coroutine_threadsafe(
+            self.loop.create_server(factory, "127.0.0.1", self.port), self.loop
+        ).result(timeout=10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.close()
+        asyncio.run_coroutine_threadsafe(self.server.wait_closed(), self.loop).result(timeout=10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=10)
+
+    def client(self) -> smtplib.SMTP:
+        return smtplib.SMTP("127.0.0.1", self.port, timeout=10)
+
+
+def _close_connections() -> None:
+    connections.close_all()
+
+
+@pytest.fixture
+def executor() -> Iterator[ThreadPoolExecutor]:
+    pool = ThreadPoolExecutor(max_workers=2)
+    yield pool
+    # Each store thread holds its own database connection; close them before the test database goes.
+    for _ in range(2):
+        pool.submit(_close_connections).result()
+    pool.shutdown(wait=True)
+
+
+@pytest.fixture
+def listener(executor: ThreadPoolExecutor) -> Iterator[Listener]:
+    MailboxFactory(address="support@shop.test")
+    with Listener(MailHandler(executor=executor)) as running:
+        yield running
+
+
+def test_accepted_mail_is_stored_byte_for_byte_before_250(listener: Listener) -> None:
+    raw = an_email(message_id="<one@example.com>", body="Grüße aus Köln")
+    with listener.client() as client:
+        refused = client.sendmail("ada@example.com", ["Support@Shop.Test"], raw)
+
+    assert refused == {}
+    delivery = InboundDelivery.objects.get()
+    assert bytes(delivery.raw) == raw
+    assert (delivery.source, delivery.sender, delivery.external_id) == (
+        "support@shop.test",
+        "ada@example.com",
+        "one@example.com",
+    )
+    assert delivery.remote_addr == "127.0.0.1"
+    assert delivery.status in {DeliveryStatus.RECEIVED, DeliveryStatus.PROCESSED}
+
+
+def test_mail_for_an_unknown_mailbox_is_refused_at_rcpt(listener: Listener) -> None:
+    with listener.client() as client, pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+        client.sendmail("ada@example.com", ["sales@shop.test"], an_email(to="sales@shop.test"))
+
+    assert refused.value.recipients["sales@shop.test"][0] == 550
+    assert InboundDelivery.objects.count() == 0
+
+
+def test_plus_addressed_mail_reaches_its_mailbox(listener: Listener) -> None:
+    with listener.client() as client:
+        client.sendmail("ada@example.com", ["support+abc@shop.test"], an_email())
+
+    assert InboundDelivery.objects.get().source == "support@shop.test"
+
+
+def test_mail_over_the_size_limit_is_refused_and_not_stored(listener: Listener) -> None:
+    raw = an_email(body="x" * (MAX_BYTES + 1000))
+    with listener.client() as client, pytest.raises(smtplib.SMTPResponseException) as refused:
+        client.sendmail("ada@example.com", ["support@shop.test"], raw)
+
+    assert refused.value.smtp_code == 552
+    assert InboundDelivery.objects.count() == 0
+
+
+def test_a_retried_delivery_is_accepted_again_and_stored_once(listener: Listener) -> None:
+    raw = an_email(message_id="<retry@example.com>")
+    with listener.client() as client:
+        client.sendmail("ada@example.com", ["support@shop.test"], raw)
+        client.sendmail("ada@example.com", ["support@shop.test"], raw)
+
+    assert InboundDelivery.objects.count() == 1
+
+
+def test_when_the_message_cannot_be_stored_the_answer_is_451_so_the_sender_retries(
+    executor: ThreadPoolExecutor,
+) -> None:
+    def disk_full(*args: object) -> bool:
+        raise OSError("No space left on device")
+
+    handler = MailHandler(
+        executor=executor, mailboxes=lambda: frozenset({"support@shop.test"}), store=disk_full
+    )
+    with (
+        Listener(handler) as running,
+        running.client() as client,
+        pytest.raises(smtplib.SMTPDataError) as error,
+    ):
+        client.sendmail("ada@example.com", ["support@shop.test"], an_email())
+
+    assert error.value.smtp_code == 451

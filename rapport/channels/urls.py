@@ -1,0 +1,12 @@
+from django.urls import path
+
+from rapport.channels import views
+
+app_name = "channels"
+
+urlpatterns = [
+    path("inbound/", views.inbound_log, name="inbound_log"),
+    path("inbound/<int:delivery_id>/", views.delivery_detail, name="delivery"),
+    path("inbound/<int:delivery_id>/raw/", views.delivery_raw, name="delivery_raw"),
+    path("inbound/<int:delivery_id>/reprocess/", views.delivery_reprocess, name="delivery_reprocess"),
+]

@@ -1,0 +1,86 @@
+"""Channel pages for admins: the inbound log, a delivery with its raw bytes, quarantine re-processing."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from rapport.accounts.permissions import Actor, Perm
+from rapport.accounts.web import staff_view
+from rapport.channels import selectors
+from rapport.channels.models import ChannelKind, DeliveryStatus
+from rapport.channels.services.deliveries import reprocess_delivery
+from rapport.core.errors import RapportError
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+@staff_view(Perm.CHANNELS_MANAGE)
+def inbound_log(request: HttpRequest, actor: Actor) -> HttpResponse:
+    filters = selectors.LogFilters(
+        status=request.GET.get("status", "") if request.GET.get("status") in DeliveryStatus.values else "",
+        kind=request.GET.get("kind", "") if request.GET.get("kind") in ChannelKind.values else "",
+        external_id=request.GET.get("external_id", "")[:998],
+        before_id=_int_or_none(request.GET.get("before")),
+    )
+    page = list(selectors.inbound_deliveries(actor, filters)[: selectors.LOG_PAGE_SIZE + 1])
+    more = len(page) > selectors.LOG_PAGE_SIZE
+    page = page[: selectors.LOG_PAGE_SIZE]
+    return render(
+        request,
+        "channels/inbound_log.html",
+        {
+            "deliveries": page,
+            "filters": filters,
+            "statuses": DeliveryStatus.choices,
+            "kinds": ChannelKind.choices,
+            "counts": selectors.status_counts(actor),
+            "next_before": page[-1].pk if more and page else None,
+        },
+    )
+
+
+@staff_view(Perm.CHANNELS_MANAGE)
+def delivery_detail(request: HttpRequest, actor: Actor, delivery_id: int) -> HttpResponse:
+    delivery = selectors.access_delivery(actor, delivery_id)
+    preview = bytes(delivery.raw[:20_000]).decode("utf-8", errors="replace")
+    return render(
+        request,
+        "channels/delivery.html",
+        {"delivery": delivery, "preview": preview, "truncated": delivery.size > 20_000},
+    )
+
+
+@staff_view(Perm.CHANNELS_MANAGE)
+def delivery_raw(request: HttpRequest, actor: Actor, delivery_id: int) -> HttpResponse:
+    delivery = selectors.access_delivery(actor, delivery_id)
+    extension = "eml" if delivery.kind == ChannelKind.EMAIL else "json"
+    response = HttpResponse(bytes(delivery.raw), content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="delivery-{delivery.pk}.{extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@staff_view(Perm.CHANNELS_MANAGE)
+def delivery_reprocess(request: HttpRequest, actor: Actor, delivery_id: int) -> HttpResponse:
+    delivery = selectors.access_delivery(actor, delivery_id)
+    try:
+        status = reprocess_delivery(actor=actor, delivery=delivery)
+    except RapportError as error:
+        messages.error(request, error.detail)
+    else:
+        label = DeliveryStatus(status).label
+        (messages.success if status == DeliveryStatus.PROCESSED else messages.warning)(
+            request, f"Processed again: {label.lower()}."
+        )
+    return redirect("channels:delivery", delivery_id=delivery.pk)
