@@ -212,6 +212,22 @@ RAPPORT_SMTP_HOST = env_str("RAPPORT_SMTP_HOST", "127.0.0.1")
 RAPPORT_SMTP_PORT = env_int("RAPPORT_SMTP_PORT", 2525, minimum=1)
 RAPPORT_SMTP_MAX_BYTES = env_int("RAPPORT_SMTP_MAX_MB", 25, minimum=1) * 1024 * 1024
 
+# Outbound mail (agents' replies) goes to this SMTP server. With no EMAIL_HOST, replies are written as
+# .eml files into $RAPPORT_DATA_DIR/outbox instead, so the embedded mode works without a mail server.
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", bool(EMAIL_HOST))
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT_SECONDS", 30, minimum=1)
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = DATA_DIR / "outbox"
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

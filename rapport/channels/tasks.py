@@ -1,10 +1,11 @@
-"""Background tasks of the channels (run by db_worker): processing stored deliveries, the sweep."""
+"""Background tasks of the channels (run by db_worker): processing deliveries, sending replies, the sweep."""
 
 from __future__ import annotations
 
 from django.utils import timezone
 from django_tasks import task
 
+from rapport.channels.email import outgoing
 from rapport.channels.services import deliveries
 
 
@@ -14,6 +15,15 @@ def process_delivery_task(delivery_id: int) -> str:
 
 
 @task()
+def send_outbound_email_task(outbound_id: int) -> str:
+    return outgoing.send_outbound(outbound_id)
+
+
+@task()
 def run_channels_clock() -> dict[str, int]:
-    """Idempotent sweep: deliveries whose processing task was lost are processed now."""
-    return {"stale_processed": deliveries.process_stale_deliveries(now=timezone.now())}
+    """Idempotent sweep: deliveries and replies whose task was lost are handled now."""
+    now = timezone.now()
+    return {
+        "stale_processed": deliveries.process_stale_deliveries(now=now),
+        "stale_sent": outgoing.send_stale_outbound(now=now),
+    }

@@ -9,4 +9,5 @@ urlpatterns = [
     path("inbound/<int:delivery_id>/", views.delivery_detail, name="delivery"),
     path("inbound/<int:delivery_id>/raw/", views.delivery_raw, name="delivery_raw"),
     path("inbound/<int:delivery_id>/reprocess/", views.delivery_reprocess, name="delivery_reprocess"),
+    path("outbound/<int:outbound_id>/retry/", views.outbound_retry, name="outbound_retry"),
 ]

@@ -10,9 +10,11 @@ from django.views.decorators.http import require_POST
 from rapport.accounts.permissions import Actor, Perm
 from rapport.accounts.web import staff_view
 from rapport.channels import selectors
-from rapport.channels.models import ChannelKind, DeliveryStatus
+from rapport.channels.email.outgoing import retry_outbound
+from rapport.channels.models import ChannelKind, DeliveryStatus, OutboundEmail
 from rapport.channels.services.deliveries import reprocess_delivery
-from rapport.core.errors import RapportError
+from rapport.core.errors import NotFound, RapportError
+from rapport.desk.selectors.conversations import access_message
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -84,3 +86,21 @@ def delivery_reprocess(request: HttpRequest, actor: Actor, delivery_id: int) -> 
             request, f"Processed again: {label.lower()}."
         )
     return redirect("channels:delivery", delivery_id=delivery.pk)
+
+
+@require_POST
+@staff_view(Perm.DESK_WORK)
+def outbound_retry(request: HttpRequest, actor: Actor, outbound_id: int) -> HttpResponse:
+    """An agent sends a failed reply again, from the conversation it belongs to."""
+    outbound = OutboundEmail.objects.filter(pk=outbound_id).select_related("mailbox").first()
+    if outbound is None:
+        raise NotFound("no such reply")
+    # Whoever may not see the conversation gets the same 404 as for a reply that does not exist.
+    outbound.message = access_message(actor, outbound.message_id)
+    try:
+        retry_outbound(actor=actor, outbound=outbound)
+    except RapportError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, "The reply is queued to be sent again.")
+    return redirect("desk:conversation", conversation_id=outbound.message.conversation_id)

@@ -96,6 +96,8 @@ NOT_PAGES = {
     "desk:settings_macro_delete",
     # re-processing a quarantined delivery, POST only: rapport/channels/tests/test_views.py
     "channels:delivery_reprocess",
+    # sending a failed reply again, POST only: rapport/channels/tests/email/test_outgoing.py
+    "channels:outbound_retry",
 }
 
 

@@ -18,7 +18,7 @@ from rapport.commerce.models import Order
 from rapport.core.errors import Conflict, ValidationFailed
 from rapport.core.normalise import normalise_email
 from rapport.customers.models import Customer, Tag
-from rapport.desk import blobs
+from rapport.desk import blobs, outbound
 from rapport.desk.events import record_conversation_event
 from rapport.desk.html import html_to_text, sanitise_html
 from rapport.desk.models import (
@@ -420,6 +420,8 @@ def reply(
         external_id="",
         at=now,
     )
+    # The channel records what to send in this transaction; a rolled-back reply sends nothing.
+    outbound.dispatch_reply(message)
     if conversation.first_response_at is None:
         conversation.first_response_at = now
         sla.record_first_response(conversation=conversation, at=now)

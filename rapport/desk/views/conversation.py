@@ -32,7 +32,7 @@ from rapport.commerce.models import Order
 from rapport.core.errors import Conflict, NotFound, PermissionDenied, RapportError, ValidationFailed
 from rapport.core.http import htmx
 from rapport.customers import selectors as customer_selectors
-from rapport.desk import downloads
+from rapport.desk import downloads, outbound
 from rapport.desk.forms_conversation import (
     SEND_THEN,
     AssignForm,
@@ -90,6 +90,8 @@ def _thread(actor: Actor, conversation: Conversation) -> list[dict[str, Any]]:
     its rendering on date filters and {% url %} tags, once or twice a message.
     """
     split_url = url_for_each("desk:message_split")
+    messages = selectors.thread_of(actor, conversation)
+    delivery = outbound.delivery_states(messages)
     entries: list[tuple[datetime, int, int, dict[str, Any]]] = [
         (
             message.created_at,
@@ -100,9 +102,10 @@ def _thread(actor: Actor, conversation: Conversation) -> list[dict[str, Any]]:
                 "at": _when(message.created_at),
                 "author": message.author.display_name if message.author else "Staff",
                 "split_url": split_url(message.pk) if message.kind == MessageKind.INBOUND else "",
+                "delivery": delivery.get(message.pk),
             },
         )
-        for message in selectors.thread_of(actor, conversation)
+        for message in messages
     ]
     for event in selectors.events_of(actor, conversation):
         entry = {"event": event, "at": _when(event.created_at), "kind": slugify(event.kind)}
