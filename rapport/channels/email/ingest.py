@@ -31,7 +31,6 @@ def process_email(delivery: InboundDelivery) -> Outcome:
         raise Unprocessable(f"the email cannot be read: {error}") from error
     if not parsed.from_address:
         raise Unprocessable("the email has no sender address that can be read")
-    mailboxes = set(Mailbox.objects.values_list("address", flat=True))
     recipients = [*parsed.to, *parsed.cc, delivery.source]
     conversation = find_thread(
         sender=parsed.from_address,
@@ -65,7 +64,7 @@ def process_email(delivery: InboundDelivery) -> Outcome:
         body_text=body,
         attachments=attachments,
         team=mailbox.team if mailbox else None,
-        participants=_others_in_copy(parsed, mailboxes),
+        participants=_others_in_copy(parsed, set(Mailbox.objects.values_list("address", flat=True))),
         sender=parsed.from_address,
         external_id=parsed.message_id,
     )
@@ -93,6 +92,8 @@ def _automatic(parsed: ParsedEmail, conversation: Conversation | None) -> Outcom
 
 def _attachments(parsed: ParsedEmail) -> tuple[list[AttachmentInput], list[str]]:
     """The attachments the desk accepts, and the names of those over its size limit."""
+    if not parsed.attachments:
+        return [], []
     limit = desk_settings().max_attachment_bytes
     kept: list[AttachmentInput] = []
     skipped: list[str] = []
