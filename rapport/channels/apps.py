@@ -13,6 +13,7 @@ class ChannelsConfig(AppConfig):
         from rapport.channels.models import ChannelKind
         from rapport.channels.protocol import register_processor
         from rapport.channels.tasks import run_channels_clock
+        from rapport.channels.tasks_imap import poll_imap_mailboxes
         from rapport.core.schedule import register_periodic
         from rapport.desk.models import Channel
         from rapport.desk.outbound import register_outbound
@@ -20,3 +21,4 @@ class ChannelsConfig(AppConfig):
         register_processor(ChannelKind.EMAIL, process_email)
         register_outbound(Channel.EMAIL, dispatch=outgoing.record_reply, states=outgoing.delivery_states)
         register_periodic("channels.clock", timedelta(minutes=1), run_channels_clock)
+        register_periodic("channels.imap", timedelta(minutes=1), poll_imap_mailboxes)

@@ -42,11 +42,13 @@ def store_delivery(
     external_id: str = "",
     remote_addr: str = "",
     received_at: datetime | None = None,
+    enqueue: bool = True,
 ) -> tuple[InboundDelivery, bool]:
     """Commit the raw bytes; the caller acknowledges the sender only after this returns.
 
     Returns the delivery and whether it is new. A repeat of a stored delivery returns the first one
-    and stores nothing, so a retrying sender has one effect. Processing is queued after the commit.
+    and stores nothing, so a retrying sender has one effect. Processing is queued after the commit,
+    unless the caller processes it at once itself (enqueue=False; the sweep still covers a crash).
     """
     key = dedupe_key(kind=kind, sender=sender, external_id=external_id, raw=raw)
     try:
@@ -62,7 +64,8 @@ def store_delivery(
                 remote_addr=remote_addr[:64],
                 received_at=received_at or timezone.now(),
             )
-            transaction.on_commit(lambda: _enqueue(delivery.pk))
+            if enqueue:
+                transaction.on_commit(lambda: _enqueue(delivery.pk))
     except IntegrityError:
         existing = InboundDelivery.objects.filter(dedupe_key=key).first()
         if existing is None:
