@@ -212,6 +212,12 @@ RAPPORT_SMTP_HOST = env_str("RAPPORT_SMTP_HOST", "127.0.0.1")
 RAPPORT_SMTP_PORT = env_int("RAPPORT_SMTP_PORT", 2525, minimum=1)
 RAPPORT_SMTP_MAX_BYTES = env_int("RAPPORT_SMTP_MAX_MB", 25, minimum=1) * 1024 * 1024
 
+# Phone and social webhooks (docs/channels-webhooks.md). Standard Webhooks secrets are "whsec_<base64>",
+# several separated by spaces while one is rotated; unset, the endpoint answers 503.
+RAPPORT_PHONE_WEBHOOK_SECRET = env_str("RAPPORT_PHONE_WEBHOOK_SECRET", "")
+RAPPORT_SOCIAL_WEBHOOK_SECRET = env_str("RAPPORT_SOCIAL_WEBHOOK_SECRET", "")
+RAPPORT_TWILIO_AUTH_TOKEN = env_str("RAPPORT_TWILIO_AUTH_TOKEN", "")
+
 # Outbound mail (agents' replies) goes to this SMTP server. With no EMAIL_HOST, replies are written as
 # .eml files into $RAPPORT_DATA_DIR/outbox instead, so the embedded mode works without a mail server.
 EMAIL_HOST = env_str("EMAIL_HOST")

@@ -8,17 +8,30 @@ class ChannelsConfig(AppConfig):
     label = "channels"
 
     def ready(self) -> None:
+        from django.core.checks import register
+
         from rapport.channels.email import outgoing
         from rapport.channels.email.ingest import process_email
         from rapport.channels.models import ChannelKind
+        from rapport.channels.phone.ingest import process_phone
+        from rapport.channels.phone.services import move_phone_calls
         from rapport.channels.protocol import register_processor
+        from rapport.channels.signatures import check_webhook_secrets
+        from rapport.channels.social.ingest import process_social
+        from rapport.channels.social.services import move_social_mentions
         from rapport.channels.tasks import run_channels_clock
         from rapport.channels.tasks_imap import poll_imap_mailboxes
         from rapport.core.schedule import register_periodic
+        from rapport.customers.merge import register_merge_step
         from rapport.desk.models import Channel
         from rapport.desk.outbound import register_outbound
 
         register_processor(ChannelKind.EMAIL, process_email)
+        register_processor(ChannelKind.PHONE, process_phone)
+        register_processor(ChannelKind.SOCIAL, process_social)
+        register_merge_step("channels.phone", move_phone_calls)
+        register_merge_step("channels.social", move_social_mentions)
+        register(check_webhook_secrets)
         register_outbound(Channel.EMAIL, dispatch=outgoing.record_reply, states=outgoing.delivery_states)
         register_periodic("channels.clock", timedelta(minutes=1), run_channels_clock)
         register_periodic("channels.imap", timedelta(minutes=1), poll_imap_mailboxes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -120,3 +121,98 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.header_message_id} ({self.status})"
+
+
+class CallDirection(models.TextChoices):
+    INBOUND = "inbound", "Inbound"
+    OUTBOUND = "outbound", "Outbound"
+
+
+class CallStatus(models.TextChoices):
+    # Reported while the call rings or runs; its message is written once it ends.
+    IN_PROGRESS = "in_progress", "In progress"
+    ANSWERED = "answered", "Answered"
+    MISSED = "missed", "Missed"
+    VOICEMAIL = "voicemail", "Voicemail"
+    BUSY = "busy", "Busy"
+    FAILED = "failed", "Failed"
+
+
+class PhoneCall(models.Model):
+    """One telephone call as the provider reported it; later reports of the same call update this row.
+
+    Its message is written once, when the call has ended; the row keeps what arrives after (a
+    recording link, a corrected duration) without writing the conversation again.
+    """
+
+    call_id = models.CharField(max_length=128, unique=True)
+    # "json" for the documented payload, "twilio" for Twilio's status callbacks.
+    provider = models.CharField(max_length=40)
+    direction = models.CharField(max_length=10, choices=CallDirection.choices)
+    status = models.CharField(max_length=12, choices=CallStatus.choices, default=CallStatus.IN_PROGRESS)
+    from_number = models.CharField(max_length=64, blank=True)
+    to_number = models.CharField(max_length=64, blank=True)
+    # E.164: the caller of an inbound call, the callee of an outbound one.
+    customer_number = models.CharField(max_length=32)
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # As the provider sent it: kept when no active member of staff has this address.
+    agent_email = models.CharField(max_length=254, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(default=0)
+    recording_url = models.URLField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["customer", "-created_at"], name="phonecall_customer_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.direction} call {self.call_id} ({self.status})"
+
+
+class SocialMention(models.Model):
+    """A public post that names the company. Only a known handle links it to a customer: a mention
+    is not a contact, so nobody becomes a customer by mentioning us until staff open a conversation."""
+
+    platform = models.CharField(max_length=20)
+    # Lower-case, without the leading @.
+    handle = models.CharField(max_length=100)
+    author_name = models.CharField(max_length=200, blank=True)
+    text = models.TextField(blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    posted_at = models.DateTimeField()
+    external_id = models.CharField(max_length=255)
+    # Followers or audience of the author when it was posted, as the provider counts them.
+    reach = models.PositiveBigIntegerField(default=0)
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-posted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "external_id"], name="mention_unique_platform_post"),
+        ]
+        indexes = [
+            # The mentions page is newest first, whole or narrowed to one platform.
+            models.Index(fields=["-posted_at", "-id"], name="mention_recent_idx"),
+            models.Index(fields=["platform", "-posted_at", "-id"], name="mention_platform_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.handle} on {self.platform}: {self.text[:50]}"

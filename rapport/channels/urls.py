@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from rapport.channels import views
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("inbound/<int:delivery_id>/raw/", views.delivery_raw, name="delivery_raw"),
     path("inbound/<int:delivery_id>/reprocess/", views.delivery_reprocess, name="delivery_reprocess"),
     path("outbound/<int:outbound_id>/retry/", views.outbound_retry, name="outbound_retry"),
+    path("", include("rapport.channels.phone.urls")),
+    path("", include("rapport.channels.social.urls")),
 ]

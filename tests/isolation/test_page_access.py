@@ -57,6 +57,8 @@ PAGES: dict[str, tuple[set[str], str]] = {
     "channels:inbound_log": ({Role.ADMIN}, ""),
     "channels:delivery": ({Role.ADMIN}, "delivery"),
     "channels:delivery_raw": ({Role.ADMIN}, "delivery"),
+    # public posts about us: everyone who reads the desk
+    "channels:mentions": (ALL, ""),
 }
 # POST-only or public endpoints, covered by their own modules' tests.
 NOT_PAGES = {
@@ -98,6 +100,12 @@ NOT_PAGES = {
     "channels:delivery_reprocess",
     # sending a failed reply again, POST only: rapport/channels/tests/email/test_outgoing.py
     "channels:outbound_retry",
+    # turning a mention into a conversation, POST only: rapport/channels/tests/social/test_views.py
+    "channels:mention_to_conversation",
+    # provider webhooks, signed and public: rapport/channels/tests/phone/, rapport/channels/tests/social/
+    "channels:phone_webhook",
+    "channels:twilio_voice_status",
+    "channels:social_webhook",
 }
 
 

@@ -1,0 +1,1 @@
+"""The social channel: direct messages become conversations; public mentions wait on a staff page."""
