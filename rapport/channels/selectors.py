@@ -64,3 +64,10 @@ def access_delivery(actor: Actor, delivery_id: int) -> InboundDelivery:
 def mailboxes_visible_to(actor: Actor) -> QuerySet[Mailbox]:
     actor.require(Perm.CHANNELS_MANAGE)
     return Mailbox.objects.select_related("team")
+
+
+def access_mailbox(actor: Actor, mailbox_id: int) -> Mailbox:
+    mailbox = mailboxes_visible_to(actor).filter(pk=mailbox_id).first()
+    if mailbox is None:
+        raise NotFound("no such mailbox")
+    return mailbox

@@ -1,4 +1,4 @@
-"""Channel pages for admins: the inbound log, a delivery with its raw bytes, quarantine re-processing."""
+"""Channel pages: the inbound log, raw input and quarantine, mailboxes (admins); sending a reply again."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from rapport.accounts.permissions import Actor, Perm
 from rapport.accounts.web import staff_view
 from rapport.channels import selectors
 from rapport.channels.email.outgoing import retry_outbound
-from rapport.channels.models import ChannelKind, DeliveryStatus, OutboundEmail
+from rapport.channels.forms import MailboxForm
+from rapport.channels.models import ChannelKind, DeliveryStatus, Mailbox, OutboundEmail
 from rapport.channels.services.deliveries import reprocess_delivery
+from rapport.channels.services.mailboxes import save_mailbox
 from rapport.core.errors import NotFound, RapportError
 from rapport.desk.selectors.conversations import access_message
 
@@ -104,3 +106,43 @@ def outbound_retry(request: HttpRequest, actor: Actor, outbound_id: int) -> Http
     else:
         messages.success(request, "The reply is queued to be sent again.")
     return redirect("desk:conversation", conversation_id=outbound.message.conversation_id)
+
+
+# Mailboxes
+
+
+@staff_view(Perm.CHANNELS_MANAGE)
+def mailboxes(request: HttpRequest, actor: Actor) -> HttpResponse:
+    return render(request, "channels/mailboxes.html", {"mailboxes": selectors.mailboxes_visible_to(actor)})
+
+
+def _mailbox_page(request: HttpRequest, actor: Actor, mailbox: Mailbox | None) -> HttpResponse:
+    initial = MailboxForm.initial_for(mailbox) if mailbox else None
+    form = MailboxForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save_mailbox(actor=actor, mailbox=mailbox, data=form.to_input())
+        except RapportError as error:
+            if not error.errors:
+                form.add_error(None, error.detail)
+            for key, message in error.errors.items():
+                form.add_error(key if key in form.fields else None, str(message))
+        else:
+            messages.success(request, f"Saved {saved.address}.")
+            return redirect("channels:mailboxes")
+    return render(
+        request,
+        "channels/mailbox.html",
+        {"form": form, "mailbox": mailbox},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@staff_view(Perm.CHANNELS_MANAGE)
+def mailbox_new(request: HttpRequest, actor: Actor) -> HttpResponse:
+    return _mailbox_page(request, actor, None)
+
+
+@staff_view(Perm.CHANNELS_MANAGE)
+def mailbox_edit(request: HttpRequest, actor: Actor, mailbox_id: int) -> HttpResponse:
+    return _mailbox_page(request, actor, selectors.access_mailbox(actor, mailbox_id))

@@ -57,6 +57,9 @@ PAGES: dict[str, tuple[set[str], str]] = {
     "channels:inbound_log": ({Role.ADMIN}, ""),
     "channels:delivery": ({Role.ADMIN}, "delivery"),
     "channels:delivery_raw": ({Role.ADMIN}, "delivery"),
+    "channels:mailboxes": ({Role.ADMIN}, ""),
+    "channels:mailbox_new": ({Role.ADMIN}, ""),
+    "channels:mailbox": ({Role.ADMIN}, "mailbox"),
     # public posts about us: everyone who reads the desk
     "channels:mentions": (ALL, ""),
 }
@@ -161,6 +164,10 @@ def _url(name: str, arg_kind: str) -> str:
         from rapport.accounts.tests.factories import TeamFactory
 
         return reverse(name, args=[TeamFactory().pk])
+    if arg_kind == "mailbox":
+        from rapport.channels.tests.factories import MailboxFactory
+
+        return reverse(name, args=[MailboxFactory().pk])
     if arg_kind == "delivery":
         from rapport.channels.services.deliveries import store_delivery
 
