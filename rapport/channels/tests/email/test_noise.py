@@ -87,7 +87,11 @@ def test_global_delivery_status_part_is_a_bounce() -> None:
     ("sender", "subject", "expected"),
     [
         ("MAILER-DAEMON@mx.example.net", "failure notice", "bounce"),
-        ("Mail Delivery Subsystem <mailer-daemon@googlemail.com>", "Delivery Status Notification (Failure)", "bounce"),
+        (
+            "Mail Delivery Subsystem <mailer-daemon@googlemail.com>",
+            "Delivery Status Notification (Failure)",
+            "bounce",
+        ),
         ("postmaster@example.org", "Undeliverable: Where is my order?", "bounce"),
         ("Postmaster <postmaster@example.org>", "Returned mail: see transcript for details", "bounce"),
         # A postmaster who writes about something else is a person answering.
@@ -128,9 +132,17 @@ def test_auto_submitted_other_than_no_is_an_auto_reply(value: str, expected: str
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("bulk", "auto_reply"), ("junk", "auto_reply"), ("auto_reply", "auto_reply"), ("list", ""), ("normal", "")],
+    [
+        ("bulk", "auto_reply"),
+        ("junk", "auto_reply"),
+        ("auto_reply", "auto_reply"),
+        ("list", ""),
+        ("normal", ""),
+    ],
 )
-def test_precedence_bulk_junk_and_auto_reply_are_auto_replies_but_list_is_not(value: str, expected: str) -> None:
+def test_precedence_bulk_junk_and_auto_reply_are_auto_replies_but_list_is_not(
+    value: str, expected: str
+) -> None:
     assert noise_kind(_message({"Precedence": value})) == expected
 
 
@@ -141,7 +153,9 @@ def test_precedence_bulk_through_a_mailing_list_is_a_persons_post() -> None:
 
 
 @pytest.mark.parametrize("name", ["X-Autoreply", "X-Autorespond"])
-@pytest.mark.parametrize(("value", "expected"), [("yes", "auto_reply"), ("On vacation", "auto_reply"), ("no", "")])
+@pytest.mark.parametrize(
+    ("value", "expected"), [("yes", "auto_reply"), ("On vacation", "auto_reply"), ("no", "")]
+)
 def test_vendor_autoreply_headers_are_auto_replies(name: str, value: str, expected: str) -> None:
     assert noise_kind(_message({name: value})) == expected
 

@@ -23,7 +23,9 @@ WHITESPACE = re.compile(r"\s")
 # quotequail 0.5.4 maps "от кого" but not "от" or "отправлено" (_patterns.HEADER_MAP), and
 # mail-parser-reply 1.36 has no Russian at all, so neither finds where the history starts.
 HTML_LIMITS = {
-    "windows_mail.html": "quotequail 0.5.4 and mail-parser-reply 1.36 know no Russian 'От:/Отправлено:' header block",
+    "windows_mail.html": (
+        "quotequail 0.5.4 and mail-parser-reply 1.36 know no Russian 'От:/Отправлено:' header block"
+    ),
 }
 
 
@@ -127,7 +129,10 @@ def test_text_without_history_is_kept_whole() -> None:
 
 def test_a_forward_without_a_note_keeps_the_forwarded_mail() -> None:
     # given a message that is only a forwarded mail
-    text = "---------- Forwarded message ---------\nFrom: Bob <bob@example.com>\nDate: Mon, 1 Jan 2024\nSubject: Order\nTo: Ann <ann@example.com>\n\nWhere is it?"
+    text = (
+        "---------- Forwarded message ---------\nFrom: Bob <bob@example.com>\nDate: Mon, 1 Jan 2024\n"
+        "Subject: Order\nTo: Ann <ann@example.com>\n\nWhere is it?"
+    )
 
     # then the forwarded mail is what the sender says
     assert strip_quotes(text) == text
@@ -172,7 +177,10 @@ def test_nothing_in_nothing_out() -> None:
         # A dash rule inside the text is not RFC 3676's delimiter.
         ("Totals\n---\n12", "Totals\n---\n12"),
         # "Sent from" in the middle of the text is a sentence.
-        ("Sent from my phone, sorry for typos.\nThe box was empty.", "Sent from my phone, sorry for typos.\nThe box was empty."),
+        (
+            "Sent from my phone, sorry for typos.\nThe box was empty.",
+            "Sent from my phone, sorry for typos.\nThe box was empty.",
+        ),
         # A message that is nothing but a signature keeps it.
         ("-- \nAnn", "-- \nAnn"),
     ],
