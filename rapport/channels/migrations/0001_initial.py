@@ -6,81 +6,172 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('desk', '0004_message_external_id'),
+        ("accounts", "0001_initial"),
+        ("desk", "0004_message_external_id"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Mailbox',
+            name="Mailbox",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address', models.EmailField(max_length=254, unique=True)),
-                ('name', models.CharField(max_length=100)),
-                ('is_active', models.BooleanField(default=True)),
-                ('imap_host', models.CharField(blank=True, max_length=255)),
-                ('imap_port', models.PositiveIntegerField(default=993)),
-                ('imap_use_tls', models.BooleanField(default=True)),
-                ('imap_username', models.CharField(blank=True, max_length=255)),
-                ('imap_password', models.CharField(blank=True, max_length=255)),
-                ('imap_folder', models.CharField(default='INBOX', max_length=255)),
-                ('imap_uid_validity', models.BigIntegerField(blank=True, null=True)),
-                ('imap_last_uid', models.BigIntegerField(default=0)),
-                ('imap_polled_at', models.DateTimeField(blank=True, null=True)),
-                ('imap_error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("address", models.EmailField(max_length=254, unique=True)),
+                ("name", models.CharField(max_length=100)),
+                ("is_active", models.BooleanField(default=True)),
+                ("imap_host", models.CharField(blank=True, max_length=255)),
+                ("imap_port", models.PositiveIntegerField(default=993)),
+                ("imap_use_tls", models.BooleanField(default=True)),
+                ("imap_username", models.CharField(blank=True, max_length=255)),
+                ("imap_password", models.CharField(blank=True, max_length=255)),
+                ("imap_folder", models.CharField(default="INBOX", max_length=255)),
+                ("imap_uid_validity", models.BigIntegerField(blank=True, null=True)),
+                ("imap_last_uid", models.BigIntegerField(default=0)),
+                ("imap_polled_at", models.DateTimeField(blank=True, null=True)),
+                ("imap_error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'mailboxes',
-                'ordering': ['address'],
+                "verbose_name_plural": "mailboxes",
+                "ordering": ["address"],
             },
         ),
         migrations.CreateModel(
-            name='InboundDelivery',
+            name="InboundDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('email', 'Email'), ('widget', 'Web widget'), ('phone', 'Phone'), ('social', 'Social')], max_length=10)),
-                ('source', models.CharField(max_length=254)),
-                ('external_id', models.CharField(blank=True, max_length=998)),
-                ('sender', models.CharField(blank=True, max_length=254)),
-                ('dedupe_key', models.CharField(max_length=64, unique=True)),
-                ('raw', models.BinaryField()),
-                ('size', models.PositiveIntegerField()),
-                ('remote_addr', models.CharField(blank=True, max_length=64)),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('status', models.CharField(choices=[('received', 'Received, not yet processed'), ('processed', 'Processed'), ('ignored', 'Ignored (automatic mail)'), ('quarantined', 'Quarantined')], default='received', max_length=12)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
-                ('reason', models.TextField(blank=True)),
-                ('conversation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='desk.conversation')),
-                ('message', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='desk.message')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("email", "Email"),
+                            ("widget", "Web widget"),
+                            ("phone", "Phone"),
+                            ("social", "Social"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("source", models.CharField(max_length=254)),
+                ("external_id", models.CharField(blank=True, max_length=998)),
+                ("sender", models.CharField(blank=True, max_length=254)),
+                ("dedupe_key", models.CharField(max_length=64, unique=True)),
+                ("raw", models.BinaryField()),
+                ("size", models.PositiveIntegerField()),
+                ("remote_addr", models.CharField(blank=True, max_length=64)),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received, not yet processed"),
+                            ("processed", "Processed"),
+                            ("ignored", "Ignored (automatic mail)"),
+                            ("quarantined", "Quarantined"),
+                        ],
+                        default="received",
+                        max_length=12,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
+                ("reason", models.TextField(blank=True)),
+                (
+                    "conversation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="desk.conversation",
+                    ),
+                ),
+                (
+                    "message",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="desk.message",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'inbound deliveries',
-                'ordering': ['-received_at', '-id'],
-                'indexes': [models.Index(fields=['status', '-received_at'], name='delivery_status_idx'), models.Index(fields=['external_id'], name='delivery_external_id_idx'), models.Index(fields=['-received_at', '-id'], name='delivery_received_idx')],
+                "verbose_name_plural": "inbound deliveries",
+                "ordering": ["-received_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["status", "-received_at"], name="delivery_status_idx"),
+                    models.Index(fields=["external_id"], name="delivery_external_id_idx"),
+                    models.Index(fields=["-received_at", "-id"], name="delivery_received_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='OutboundEmail',
+            name="OutboundEmail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('header_message_id', models.CharField(max_length=998)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('sent', 'Sent'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_error', models.TextField(blank=True)),
-                ('queued_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('mailbox', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='channels.mailbox')),
-                ('message', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='outbound_email', to='desk.message')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("header_message_id", models.CharField(max_length=998)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("queued", "Queued"), ("sent", "Sent"), ("failed", "Failed")],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("last_error", models.TextField(blank=True)),
+                ("queued_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "mailbox",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="channels.mailbox",
+                    ),
+                ),
+                (
+                    "message",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="outbound_email",
+                        to="desk.message",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['status', 'queued_at'], name='outbound_status_idx')],
+                "indexes": [models.Index(fields=["status", "queued_at"], name="outbound_status_idx")],
             },
         ),
     ]
