@@ -217,6 +217,8 @@ RAPPORT_SMTP_MAX_BYTES = env_int("RAPPORT_SMTP_MAX_MB", 25, minimum=1) * 1024 * 
 RAPPORT_PHONE_WEBHOOK_SECRET = env_str("RAPPORT_PHONE_WEBHOOK_SECRET", "")
 RAPPORT_SOCIAL_WEBHOOK_SECRET = env_str("RAPPORT_SOCIAL_WEBHOOK_SECRET", "")
 RAPPORT_TWILIO_AUTH_TOKEN = env_str("RAPPORT_TWILIO_AUTH_TOKEN", "")
+# Proxies in front of gunicorn that append to X-Forwarded-For; the widget's rate limits read the client there.
+RAPPORT_PROXY_HOPS = env_int("RAPPORT_PROXY_HOPS", 0, minimum=0)
 
 # Outbound mail (agents' replies) goes to this SMTP server. With no EMAIL_HOST, replies are written as
 # .eml files into $RAPPORT_DATA_DIR/outbox instead, so the embedded mode works without a mail server.

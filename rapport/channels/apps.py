@@ -21,17 +21,27 @@ class ChannelsConfig(AppConfig):
         from rapport.channels.social.services import move_social_mentions
         from rapport.channels.tasks import run_channels_clock
         from rapport.channels.tasks_imap import poll_imap_mailboxes
+        from rapport.channels.widget import outbound as widget_outbound
+        from rapport.channels.widget.ingest import process_widget
+        from rapport.channels.widget.tasks import sweep_widget_task
         from rapport.core.schedule import register_periodic
         from rapport.customers.merge import register_merge_step
+        from rapport.desk.live import register_live
         from rapport.desk.models import Channel
         from rapport.desk.outbound import register_outbound
 
         register_processor(ChannelKind.EMAIL, process_email)
         register_processor(ChannelKind.PHONE, process_phone)
         register_processor(ChannelKind.SOCIAL, process_social)
+        register_processor(ChannelKind.WIDGET, process_widget)
         register_merge_step("channels.phone", move_phone_calls)
         register_merge_step("channels.social", move_social_mentions)
         register(check_webhook_secrets)
         register_outbound(Channel.EMAIL, dispatch=outgoing.record_reply, states=outgoing.delivery_states)
+        register_outbound(
+            Channel.CHAT, dispatch=widget_outbound.record_chat_reply, states=widget_outbound.chat_states
+        )
+        register_live(Channel.CHAT, customer_typing=widget_outbound.visitor_typing)
         register_periodic("channels.clock", timedelta(minutes=1), run_channels_clock)
         register_periodic("channels.imap", timedelta(minutes=1), poll_imap_mailboxes)
+        register_periodic("channels.widget.sweep", timedelta(minutes=1), sweep_widget_task)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -216,3 +218,100 @@ class SocialMention(models.Model):
 
     def __str__(self) -> str:
         return f"@{self.handle} on {self.platform}: {self.text[:50]}"
+
+
+def new_widget_key() -> str:
+    # Public (it is in every host page's script tag) but random, so widgets cannot be listed by guessing.
+    return secrets.token_urlsafe(16)
+
+
+def new_identity_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Widget(models.Model):
+    """The help button a website embeds with one script tag: phone, hours, contact form, chat, call-back.
+
+    Only the origins listed may talk to it: every public request's Origin header is checked against
+    allowed_origins (exact scheme://host[:port]), and CORS headers are sent to those alone.
+    """
+
+    key = models.SlugField(max_length=32, unique=True, default=new_widget_key)
+    name = models.CharField(max_length=100)
+    allowed_origins = models.JSONField(default=list, blank=True)
+    # E.164; shown in plain sight with a tel: link. Blank: the widget shows no number.
+    phone_number = models.CharField(max_length=32, blank=True)
+    # Opening hours shown, "open now", and the call-back windows offered. Null: around the clock (UTC).
+    calendar = models.ForeignKey(
+        "desk.BusinessCalendar", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # HMAC-SHA256 key the host site signs its visitors' identities with (docs/widget.md).
+    identity_secret = models.CharField(max_length=64, default=new_identity_secret)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def allows_origin(self, origin: str) -> bool:
+        return bool(origin) and origin in self.allowed_origins
+
+
+class ChatVisitor(models.Model):
+    """One browser on a host site, known by a random token it keeps; only the token's digest is stored."""
+
+    widget = models.ForeignKey(Widget, on_delete=models.CASCADE, related_name="visitors")
+    token_hash = models.CharField(max_length=64, unique=True)
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    name = models.CharField(max_length=200, blank=True)
+    # As typed into a form, or as the host site signed it (email_verified).
+    email = models.CharField(max_length=254, blank=True)
+    email_verified = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    # The last poll: a visitor unseen for a few minutes has left, and replies go by email.
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"visitor {self.pk} on {self.widget_id}"
+
+
+class ChatSession(models.Model):
+    """A chat conversation and the visitor who started it: who may read it, typing, what was seen."""
+
+    visitor = models.ForeignKey(ChatVisitor, on_delete=models.CASCADE, related_name="sessions")
+    conversation = models.OneToOneField(Conversation, on_delete=models.CASCADE, related_name="+")
+    visitor_typing_at = models.DateTimeField(null=True, blank=True)
+    # The newest agent reply the visitor's widget has received: "Seen by the visitor" up to here.
+    seen_message_id = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["visitor", "-id"], name="chatsession_visitor_idx")]
+
+    def __str__(self) -> str:
+        return f"chat {self.conversation_id} of visitor {self.visitor_id}"
+
+
+class WidgetRateCounter(models.Model):
+    """Requests per bucket (an IP, a visitor) in one minute: shared by every web process through the DB."""
+
+    bucket = models.CharField(max_length=120)
+    # Minutes since the Unix epoch.
+    minute = models.BigIntegerField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bucket", "minute"], name="widget_rate_unique_bucket_minute")
+        ]
+        indexes = [models.Index(fields=["minute"], name="widget_rate_minute_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.bucket} @ {self.minute}: {self.count}"

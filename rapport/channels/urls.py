@@ -15,4 +15,5 @@ urlpatterns = [
     path("outbound/<int:outbound_id>/retry/", views.outbound_retry, name="outbound_retry"),
     path("", include("rapport.channels.phone.urls")),
     path("", include("rapport.channels.social.urls")),
+    path("", include("rapport.channels.widget.urls")),
 ]

@@ -104,6 +104,17 @@
     if (ping && window.htmx) { window.htmx.trigger(ping, "typing"); }
   });
 
+  // The presence pings say how many messages the thread shows; on a live chat the answer brings the
+  // thread again when it holds more.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var elt = event.detail && event.detail.elt;
+    if (!elt || (elt.id !== "collision" && elt.id !== "typing-ping")) { return; }
+    var thread = byId("thread");
+    if (thread && thread.hasAttribute("data-message-count")) {
+      event.detail.parameters.shown = thread.getAttribute("data-message-count");
+    }
+  });
+
   // Forms that move messages between conversations ask first.
   document.addEventListener("submit", function (event) {
     var form = event.target;

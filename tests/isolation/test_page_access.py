@@ -62,6 +62,10 @@ PAGES: dict[str, tuple[set[str], str]] = {
     "channels:mailbox": ({Role.ADMIN}, "mailbox"),
     # public posts about us: everyone who reads the desk
     "channels:mentions": (ALL, ""),
+    # web widgets: their pages show the identity secret, so admins only
+    "channels:widget_list": ({Role.ADMIN}, ""),
+    "channels:widget_new": ({Role.ADMIN}, ""),
+    "channels:widget_edit": ({Role.ADMIN}, "widget"),
 }
 # POST-only or public endpoints, covered by their own modules' tests.
 NOT_PAGES = {
@@ -109,6 +113,16 @@ NOT_PAGES = {
     "channels:phone_webhook",
     "channels:twilio_voice_status",
     "channels:social_webhook",
+    # the widget's public endpoints (origin allow-list and visitor token): rapport/channels/tests/widget/
+    "channels:widget_script",
+    "channels:widget_config",
+    "channels:widget_session",
+    "channels:widget_contact",
+    "channels:widget_chat_start",
+    "channels:widget_chat_send",
+    "channels:widget_chat_poll",
+    "channels:widget_chat_typing",
+    "channels:widget_callback",
 }
 
 
@@ -164,6 +178,10 @@ def _url(name: str, arg_kind: str) -> str:
         from rapport.accounts.tests.factories import TeamFactory
 
         return reverse(name, args=[TeamFactory().pk])
+    if arg_kind == "widget":
+        from rapport.channels.tests.widget.factories import WidgetFactory
+
+        return reverse(name, args=[WidgetFactory().pk])
     if arg_kind == "mailbox":
         from rapport.channels.tests.factories import MailboxFactory
 

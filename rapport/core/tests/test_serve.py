@@ -1,9 +1,10 @@
-"""`manage.py serve` starts the web server, the task worker and the clock, and Ctrl-C stops them all."""
+"""`manage.py serve` starts web server, task worker, clock and SMTP listener; Ctrl-C stops them all."""
 
 from __future__ import annotations
 
 import os
 import signal
+import smtplib
 import socket
 import subprocess
 import sys
@@ -28,8 +29,9 @@ def _children(pid: int) -> list[int]:
 
 
 @pytest.mark.skipif(os.environ.get("DATABASE_URL", "") != "", reason="runs the embedded SQLite mode only")
-def test_serve_answers_http_and_ctrl_c_stops_web_worker_and_clock(tmp_path: Path) -> None:
-    env = {**os.environ, "RAPPORT_DATA_DIR": str(tmp_path)}
+def test_serve_answers_http_and_smtp_and_ctrl_c_stops_all_four(tmp_path: Path) -> None:
+    smtp_port = _free_port()
+    env = {**os.environ, "RAPPORT_DATA_DIR": str(tmp_path), "RAPPORT_SMTP_PORT": str(smtp_port)}
     manage = str(Path(settings.BASE_DIR) / "manage.py")
     subprocess.run([sys.executable, manage, "migrate", "-v0"], env=env, check=True)
     port = _free_port()
@@ -53,6 +55,14 @@ def test_serve_answers_http_and_ctrl_c_stops_web_worker_and_clock(tmp_path: Path
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 # Still booting (slowly, on a busy machine): try again.
                 time.sleep(0.2)
+        smtp_greeting: tuple[int, bytes] = (0, b"")
+        for _ in range(100):
+            try:
+                with smtplib.SMTP(timeout=5) as client:
+                    smtp_greeting = client.connect("127.0.0.1", smtp_port)
+                break
+            except OSError:
+                time.sleep(0.2)
         children = _children(server.pid)
 
         server.send_signal(signal.SIGINT)
@@ -62,7 +72,9 @@ def test_serve_answers_http_and_ctrl_c_stops_web_worker_and_clock(tmp_path: Path
             os.killpg(server.pid, signal.SIGKILL)
 
     assert status == 200
-    assert len(children) == 3
+    assert smtp_greeting[0] == 220
+    assert b"Rapport" in smtp_greeting[1]
+    assert len(children) == 4
     assert f"Rapport is running on http://127.0.0.1:{port}/" in output
     assert "Rapport stopped." in output
     assert server.returncode == 0

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from rapport.desk.business_hours import Calendar, add_business_time, around_the_clock, business_time_between
 from rapport.desk.events import record_conversation_event
@@ -60,11 +61,21 @@ def _targets(conversation: Conversation, policy: SlaPolicy, calendar: Calendar) 
         conversation.resolution_warn_at = add_business_time(calendar, start, target * share + paused)
 
 
+def _has_clock(conversation: Conversation) -> bool:
+    # A policy's targets, or a first response promised for a moment (set_first_response_due) with no
+    # policy behind it: without a policy, due times are set by nothing else.
+    return (
+        conversation.sla_policy_id is not None
+        or conversation.first_response_due_at is not None
+        or conversation.resolution_due_at is not None
+    )
+
+
 def _summarise(conversation: Conversation) -> None:
     """The earliest running target and its warning moment: what inbox views and the ticker read."""
     running: list[tuple[datetime, datetime | None]] = []
     stopped = conversation.sla_paused_at is not None or conversation.status in FINISHED_STATUSES
-    if conversation.sla_policy_id is not None and not stopped:
+    if _has_clock(conversation) and not stopped:
         # A missed target is flagged once and stops counting; the next one takes its place.
         if (
             conversation.first_response_at is None
@@ -84,7 +95,7 @@ def _summarise(conversation: Conversation) -> None:
         conversation.sla_warn_at = min(warnings) if warnings else None
     else:
         conversation.sla_due_at = conversation.sla_warn_at = None
-    if conversation.sla_policy_id is None:
+    if not _has_clock(conversation):
         conversation.sla_state = SlaState.NONE
     elif conversation.sla_paused_at is not None:
         conversation.sla_state = SlaState.PAUSED
@@ -108,6 +119,9 @@ def start_clock(*, conversation: Conversation, at: datetime) -> None:
 def reapply_policy(*, conversation: Conversation, at: datetime) -> None:
     """After a change of priority (or customer tags) a different policy may apply; targets follow it."""
     policy = select_policy(conversation)
+    if policy is None and conversation.sla_policy_id is None:
+        # No policy before or after: nothing changes (a promised due time stays).
+        return
     if policy is None:
         conversation.sla_policy = None
         conversation.first_response_due_at = conversation.first_response_warn_at = None
@@ -123,6 +137,45 @@ def reapply_policy(*, conversation: Conversation, at: datetime) -> None:
     ):
         conversation.sla_state = SlaState.OK
     _summarise(conversation)
+
+
+@transaction.atomic
+def set_first_response_due(
+    *, conversation: Conversation, due_at: datetime, warn_at: datetime | None = None
+) -> Conversation:
+    """Promise the first response by a given moment (a call-back inside the window a customer chose).
+
+    It replaces the policy's first-response target on this conversation, with or without a policy; a
+    later change of policy (a new priority) computes the policy's targets again. Without warn_at the
+    conversation turns "near breach" at the desk's near-breach share of the time left.
+    """
+    locked = Conversation.objects.select_for_update(of=("self",)).get(pk=conversation.pk)
+    now = timezone.now()
+    if warn_at is None or warn_at > due_at:
+        warn_at = now + (due_at - now) * _near_share() if due_at > now else due_at
+    locked.first_response_due_at = due_at
+    locked.first_response_warn_at = warn_at
+    if locked.sla_state in (SlaState.NEAR, SlaState.BREACHED) and not (
+        locked.first_response_breached or locked.resolution_breached
+    ):
+        locked.sla_state = SlaState.OK
+    _summarise(locked)
+    record_conversation_event(
+        conversation=locked,
+        kind="sla.first_response_due_set",
+        summary=f"First response promised by {due_at:%Y-%m-%d %H:%M} UTC",
+        data={"due_at": due_at.isoformat(), "warn_at": warn_at.isoformat()},
+    )
+    locked.save(
+        update_fields=[
+            "first_response_due_at",
+            "first_response_warn_at",
+            "sla_due_at",
+            "sla_warn_at",
+            "sla_state",
+        ]
+    )
+    return locked
 
 
 def _shifted(

@@ -32,7 +32,7 @@ from rapport.commerce.models import Order
 from rapport.core.errors import Conflict, NotFound, PermissionDenied, RapportError, ValidationFailed
 from rapport.core.http import htmx
 from rapport.customers import selectors as customer_selectors
-from rapport.desk import downloads, outbound
+from rapport.desk import downloads, live, outbound
 from rapport.desk.forms_conversation import (
     SEND_THEN,
     AssignForm,
@@ -157,6 +157,7 @@ def _context(
         "customer": customer,
         "thread": _thread(actor, conversation),
         "collisions": collisions_on(actor, conversation, now=now),
+        "live": live.is_live(conversation.channel),
         "sla_state": SlaState(conversation.sla_status(now)),
         "can_work": can_work,
         "can_assign": can_assign,
@@ -559,11 +560,38 @@ def apply_macro_now(request: HttpRequest, actor: Actor, conversation_id: int, ma
 @require_POST
 @staff_view(Perm.DESK_VIEW)
 def ping_presence(request: HttpRequest, actor: Actor, conversation_id: int) -> HttpResponse:
-    """The page says "I am here" (and "I am typing"); the answer is who else is."""
+    """The page says "I am here" (and "I am typing"); the answer is who else is.
+
+    On a live channel (chat) the page pings every second with the number of messages it shows; the
+    answer also says whether the customer is typing, and brings the thread out of band when it holds
+    more messages than that.
+    """
     conversation = selectors.access_conversation(actor, conversation_id)
     presence.touch_viewer(actor=actor, conversation=conversation, typing=request.POST.get("typing") == "1")
-    context = {"collisions": collisions_on(actor, conversation, now=timezone.now())}
-    return render(request, f"{TEMPLATE}#collision-list", context)
+    context = {
+        "collisions": collisions_on(actor, conversation, now=timezone.now()),
+        "customer": conversation.customer,
+        "customer_typing": live.customer_typing(conversation),
+    }
+    parts: list[str] = [render_to_string(f"{TEMPLATE}#collision-list", context, request)]
+    shown = request.POST.get("shown", "")
+    if live.is_live(conversation.channel) and shown.isdigit() and int(shown) != conversation.message_count:
+        parts.append(_live_thread(request, actor, conversation))
+    return HttpResponse("".join(parts))
+
+
+def _live_thread(request: HttpRequest, actor: Actor, conversation: Conversation) -> str:
+    """The thread with its new messages, and the composer's guard: those messages are now on screen."""
+    can_work = actor.can(Perm.DESK_WORK) and not conversation.is_merged
+    context = {
+        "conversation": conversation,
+        "customer": conversation.customer,
+        "thread": _thread(actor, conversation),
+        "can_work": can_work,
+        "seen_inbound_at": _seen_marker(conversation),
+    }
+    with_composer = can_work and conversation.status != Status.CLOSED
+    return _partials(request, context, None, "thread", *(["composer-guard"] if with_composer else []))
 
 
 @require_POST
