@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncHour
+from django.utils import timezone
 
 from rapport.accounts.permissions import Actor, Perm
 from rapport.channels.email.addresses import strip_angle_brackets
@@ -51,6 +54,36 @@ def status_counts(actor: Actor) -> dict[str, int]:
     return {
         status: log.filter(status=status).count()
         for status in (DeliveryStatus.RECEIVED, DeliveryStatus.QUARANTINED)
+    }
+
+
+def hourly_volume(actor: Actor, *, now: datetime, hours: int = 24) -> dict[str, object]:
+    """Deliveries per hour over the last `hours`, by status: what the inbound log draws as a chart."""
+    local_now = timezone.localtime(now)
+    end = local_now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    start = end - timedelta(hours=hours)
+    rows = (
+        _log_of(actor)
+        .filter(received_at__gte=start)
+        .annotate(hour=TruncHour("received_at", tzinfo=local_now.tzinfo))
+        .values("hour", "status")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    slots = [start + timedelta(hours=offset) for offset in range(hours)]
+    index = {slot: position for position, slot in enumerate(slots)}
+    series = {status: [0] * hours for status in DeliveryStatus.values}
+    for row in rows:
+        position = index.get(timezone.localtime(row["hour"], local_now.tzinfo))
+        if position is not None:
+            series[row["status"]][position] += row["count"]
+    return {
+        "labels": [slot.strftime("%H:00") for slot in slots],
+        "series": [
+            {"status": status, "label": str(label), "counts": series[status]}
+            for status, label in DeliveryStatus.choices
+        ],
+        "total": sum(sum(counts) for counts in series.values()),
     }
 
 

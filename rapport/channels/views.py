@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from rapport.accounts.permissions import Actor, Perm
@@ -46,6 +47,7 @@ def inbound_log(request: HttpRequest, actor: Actor) -> HttpResponse:
             "statuses": DeliveryStatus.choices,
             "kinds": ChannelKind.choices,
             "counts": selectors.status_counts(actor),
+            "volume": selectors.hourly_volume(actor, now=timezone.now()),
             "next_before": page[-1].pk if more and page else None,
         },
     )

@@ -38,6 +38,40 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", drawSpend);
-  document.addEventListener("htmx:afterSettle", drawSpend);
+  // The inbound log: deliveries per hour, stacked by status (processed, ignored, quarantined, waiting).
+  var STATUS_COLOURS = { processed: "#7aa2ff", ignored: "#b8c0cc", quarantined: "#e5484d", received: "#f5a524" };
+
+  function drawInbound() {
+    var canvas = document.getElementById("inbound-chart");
+    var source = document.getElementById("inbound-data");
+    if (!canvas || !source || typeof Chart === "undefined" || canvas.dataset.drawn) return;
+    var data = JSON.parse(source.textContent);
+    canvas.dataset.drawn = "1";
+    new Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: data.labels,
+        datasets: data.series.map(function (serie) {
+          return { label: serie.label, data: serie.counts, backgroundColor: STATUS_COLOURS[serie.status] || "#999" };
+        }),
+      },
+      options: {
+        animation: false,
+        maintainAspectRatio: false,
+        plugins: { legend: { position: "bottom" } },
+        scales: {
+          x: { stacked: true, ticks: { maxRotation: 0, autoSkip: true } },
+          y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } },
+        },
+      },
+    });
+  }
+
+  function drawAll() {
+    drawSpend();
+    drawInbound();
+  }
+
+  document.addEventListener("DOMContentLoaded", drawAll);
+  document.addEventListener("htmx:afterSettle", drawAll);
 })();
