@@ -24,18 +24,18 @@ auto_reply
     RFC 3834 §2 says not to answer any other value.
   * Precedence bulk, junk or auto_reply, unless the message came through a mailing list
     (List-Id, RFC 2919). Precedence was never standardised (RFC 2076 lists it as
-    non-standard); RFC 3834 §2 lets responders stay silent on list, junk and bulk. "list" is deliberately
-    not noise: a list relays a person's words, and a support address is often itself a
-    group (Google Groups, Mailman) that stamps Precedence: list, or, in Mailman 2, bulk,
-    on every customer mail. Machine mail that arrives through a list still carries
-    Auto-Submitted or one of the vendor headers below.
-  * X-Autoreply or X-Autorespond (vacation(1), cPanel, Yahoo) with any value but "no".
+    non-standard); RFC 3834 §2 lets responders stay silent on list, junk and bulk.
+    "list" is deliberately not noise: a list relays a person's words, and a support
+    address is often itself a group (Google Groups, Mailman) that stamps Precedence: list,
+    or in Mailman 2 bulk, on every customer's mail. Machine mail that arrives through a
+    list still carries Auto-Submitted or one of the vendor headers below.
+  * X-Autoreply or X-Autorespond (vacation programs' own markers) with any value but "no".
   * X-Auto-Response-Suppress naming OOF, AutoReply or All (Microsoft's [MS-OXCMAIL]):
     Exchange stamps it on its own automatic replies so that they are not answered, and
-    people's clients do not set it.
+    people's mail clients do not set it.
   * An "Out of office", "Automatic reply", "Auto:" or similar subject, but only together
-    with a second witness: a null Return-Path (RFC 3834 §3 asks responders for an empty
-    envelope sender, as RFC 5321 §4.5.5 does for bounces) or any X-Auto-Response-Suppress.
+    with a second witness: a null Return-Path (responders send with an empty envelope
+    sender, as RFC 5321 §4.5.5 requires of bounces) or any X-Auto-Response-Suppress.
     A subject alone is what a person writes too ("Out of office on Friday?").
 """
 
@@ -50,8 +50,11 @@ BOUNCE = "bounce"
 AUTO_REPLY = "auto_reply"
 
 # What reading a header object of policy.default can raise on malformed input:
-# email._header_value_parser has known IndexError/AttributeError paths and recurses on
-# nested comments and quoted strings; a date can overflow. parsing.py shares the set.
+# email._header_value_parser has known IndexError/AttributeError paths, recurses on
+# nested comments and quoted strings, and in 3.11 leaves `pos` unbound in
+# _get_ptext_to_endchars for a domain literal left open after white space ("a@[ ":
+# UnboundLocalError, a NameError); a date can overflow. Found by fuzzing; parsing.py
+# shares the set.
 HEADER_ERRORS: tuple[type[Exception], ...] = (
     MessageError,
     ValueError,
@@ -59,6 +62,7 @@ HEADER_ERRORS: tuple[type[Exception], ...] = (
     TypeError,
     AttributeError,
     IndexError,
+    NameError,
     OverflowError,
     RecursionError,
 )
@@ -127,8 +131,9 @@ def _own_parts(message: Message) -> Iterator[Message]:
     while stack:
         part = stack.pop()
         yield part
-        if _content_type(part).startswith("multipart/") and isinstance(payload := part.get_payload(), list):
-            stack.extend(child for child in payload if isinstance(child, Message))
+        # is_multipart() first: get_payload() of an 8-bit leaf decodes it, and can raise.
+        if part.is_multipart() and _content_type(part).startswith("multipart/"):
+            stack.extend(child for child in part.get_payload() if isinstance(child, Message))
 
 
 def _header(message: Message, name: str) -> str:

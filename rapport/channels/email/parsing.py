@@ -88,7 +88,7 @@ _ENCODED_RUN = re.compile(rf"{_ENCODED_WORD}(?:\s+{_ENCODED_WORD})+")
 _ADDRESS_AS_NAME = re.compile(r'^(\s*)([^,"<>()\s@]+@[^,"<>()\s]+)\s*(<[^<>]*>\s*)$')
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
-_SERIALISE_ERRORS: tuple[type[Exception], ...] = (*HEADER_ERRORS, UnicodeError)
+_HEADER_OR_CODEC_ERRORS: tuple[type[Exception], ...] = (*HEADER_ERRORS, UnicodeError)
 
 _T = TypeVar("_T")
 _D = TypeVar("_D")
@@ -141,11 +141,11 @@ class _Headers(HeaderRegistry):
         return self._build(name, value)
 
     def _build(self, name: str, value: Any) -> BaseHeader:
-        if name.lower() in _ADDRESS_HEADERS and isinstance(value, str):
-            value = _merge_encoded_words(_quote_addresses_used_as_names(value))
         try:
+            if name.lower() in _ADDRESS_HEADERS and isinstance(value, str):
+                return super().__call__(name, _merge_encoded_words(_quote_addresses_used_as_names(value)))
             return super().__call__(name, value)
-        except HEADER_ERRORS:
+        except _HEADER_OR_CODEC_ERRORS:
             return self._unreadable(name, value)
 
 
@@ -174,22 +174,22 @@ class ParsedAttachment:
 
 @dataclass(frozen=True)
 class ParsedEmail:
-    message_id: str
-    in_reply_to: tuple[str, ...]
-    references: tuple[str, ...]
-    subject: str
-    from_address: str
+    message_id: str  # without <> and surrounding space, "" when missing
+    in_reply_to: tuple[str, ...]  # ids without <>
+    references: tuple[str, ...]  # ids without <>, in header order
+    subject: str  # decoded, whitespace collapsed
+    from_address: str  # lower-cased addr-spec, "" when none can be read
     from_name: str
-    reply_to: tuple[str, ...]
+    reply_to: tuple[str, ...]  # lower-cased addresses, as are to and cc
     to: tuple[str, ...]
     cc: tuple[str, ...]
-    date: datetime | None
-    text: str
-    html: str
-    reply_text: str
-    attachments: tuple[ParsedAttachment, ...]
-    noise: str
-    defects: tuple[str, ...]
+    date: datetime | None  # aware (UTC when the header has no zone), None when unreadable
+    text: str  # the whole message as plain text (text/plain parts, else derived from the HTML)
+    html: str  # sanitised HTML of the html part ("" when none)
+    reply_text: str  # text without quoted history and signature (quotes.reply_part)
+    attachments: tuple[ParsedAttachment, ...]  # winmail.dat expanded into its files
+    noise: str  # "" for a person's mail, else "auto_reply" or "bounce" (noise.noise_kind)
+    defects: tuple[str, ...]  # short descriptions of what was malformed
 
 
 def parse_email(raw: bytes) -> ParsedEmail:
@@ -268,23 +268,23 @@ class _Body:
         content_type = _content_type(part, self.defects)
         if depth:
             self.defects.add_all(f"{content_type} part", part.defects)
-        payload = part.get_payload()
-        enclosed = payload[0] if isinstance(payload, list) and payload else None
+        children = _children(part)
+        enclosed = children[0] if children else None
         if content_type in _ATTACHED_MESSAGES and depth == 0 and isinstance(enclosed, Message):
             # A message that is nothing but another one (GroupWise forwards this way): the
             # enclosed message is the content.
             self.walk(enclosed, depth + 1)
         elif content_type in _ATTACHED_MESSAGES:
             self._attach_message(part, content_type)
-        elif isinstance(payload, list) and content_type == "multipart/alternative":
-            self._alternative(payload, depth)
-        elif isinstance(payload, list) and content_type.startswith("multipart/"):
-            for child in payload:
+        elif children is not None and content_type == "multipart/alternative":
+            self._alternative(children, depth)
+        elif children is not None and content_type.startswith("multipart/"):
+            for child in children:
                 if isinstance(child, Message):
                     self.walk(child, depth + 1)
-        elif isinstance(payload, list):
+        elif children is not None:
             # message/delivery-status, message/external-body, ...: header blocks, kept as a file.
-            blocks = (_serialise(block) for block in payload if isinstance(block, Message))
+            blocks = (_serialise(block) for block in children if isinstance(block, Message))
             self._attach(part, content_type, b"\n".join(blocks))
         elif content_type.startswith("multipart/"):
             # No boundary was found (a defect is recorded): what is there is read as text.
@@ -332,13 +332,14 @@ class _Body:
             if files:
                 for file in files:
                     guessed, _ = mimetypes.guess_type(file.filename, strict=False)
-                    self._add(file.filename, guessed or "application/octet-stream", file.content, "", False)
+                    content_type = (guessed or "application/octet-stream").lower()
+                    self._add(file.filename, content_type, file.content, "", False)
                 return
         self._attach(part, content_type, content, filename=filename, disposition=disposition)
 
     def _attach_message(self, part: Message, content_type: str) -> None:
-        payload = part.get_payload()
-        inner = payload[0] if isinstance(payload, list) and payload else None
+        children = _children(part)
+        inner = children[0] if children else None
         if isinstance(inner, Message):
             content = _serialise(inner)
             subject = _header(inner, "Subject", None)
@@ -392,7 +393,7 @@ def _merge_encoded_words(value: str) -> str:
     # several words comes back with spaces in it ("张 三"). A run of words is decoded here
     # as one (which also mends characters split between words) and passed on as one word.
     def one_word(run: re.Match[str]) -> str:
-        text = _decode_words(run.group(), run.group())
+        text = _safe(_decode_words(run.group(), run.group()))
         return f"=?utf-8?b?{base64.b64encode(text.encode()).decode()}?="
 
     return _ENCODED_RUN.sub(one_word, value) if "=?" in value else value
@@ -473,6 +474,13 @@ def _text_of(part: Message, defects: _Defects) -> str:
     return _decode(content, charset).replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _children(part: Message) -> list[Any] | None:
+    # get_payload() without decode=True re-decodes an 8-bit body with the declared charset,
+    # which raises on a charset holding NUL; the children of a multipart need no decoding.
+    payload = part.get_payload() if part.is_multipart() else None
+    return payload if isinstance(payload, list) else None
+
+
 def _bytes_of(part: Message, defects: _Defects) -> bytes:
     payload = _safely(lambda: part.get_payload(decode=True), None, defects, "Content-Transfer-Encoding")
     return payload if isinstance(payload, bytes) else b""
@@ -484,7 +492,10 @@ def _decode(content: bytes, charset: str | None) -> str:
     # 8-bit text) or unknown: UTF-8 when the bytes are valid UTF-8, else Latin-1, which
     # maps every byte and so never fails.
     if codec is not None and codec != "ascii":
-        return _safe(content.decode(codec, errors="replace"))
+        try:
+            return _safe(content.decode(codec, errors="replace"))
+        except (LookupError, ValueError, TypeError):
+            pass  # a bytes-to-bytes codec named as a charset ("base64", "zlib")
     try:
         return _safe(content.decode("utf-8"))
     except UnicodeDecodeError:
@@ -506,11 +517,21 @@ def _decode_words(value: str, decoded: str) -> str:
     # are decoded, which mends the multi-byte characters some clients split across words.
     try:
         pieces = decode_header(value)
-        return "".join(
-            piece if isinstance(piece, str) else _decode(piece, charset) for piece, charset in pieces
-        )
-    except _SERIALISE_ERRORS:
+        return "".join(_decode_piece(piece, charset) for piece, charset in pieces)
+    except _HEADER_OR_CODEC_ERRORS:
         return decoded
+
+
+def _decode_piece(piece: str | bytes, charset: str | None) -> str:
+    if isinstance(piece, str):
+        return piece
+    if charset is None:
+        # decode_header hands back the text between encoded words as raw-unicode-escape.
+        try:
+            return piece.decode("raw-unicode-escape")
+        except UnicodeDecodeError:
+            return piece.decode("latin-1")
+    return _decode(piece, charset)
 
 
 def _serialise(message: Message) -> bytes:
@@ -519,7 +540,7 @@ def _serialise(message: Message) -> bytes:
     for serialising in (policy.compat32, _AS_SOURCE):
         try:
             return message.as_bytes(policy=serialising)
-        except _SERIALISE_ERRORS:
+        except _HEADER_OR_CODEC_ERRORS:
             continue
     return b""
 

@@ -12,8 +12,12 @@ from rapport.desk.html import html_to_text
 # RFC 3676 §4.3: a line of "-- " starts the signature. Many clients trim the trailing
 # space on the way out, so a bare "--" counts too.
 _SIGNATURE_DELIMITERS = frozenset({"--", "-- "})
-# The one-line trailer mobile clients append ("Sent from my iPhone", "Get Outlook for iOS").
-_MOBILE_TRAILER = re.compile(r"^(sent from my |sent from |get outlook for )", re.IGNORECASE)
+# The one-line trailer mail apps append ("Sent from my iPhone", "Get Outlook for iOS"),
+# named tightly: a last line "Sent from Berlin on Monday" is the customer's own.
+_MOBILE_TRAILER = re.compile(
+    r"^(sent from my \S|sent from (mail|outlook|yahoo mail)\b|get outlook for (ios|android)\b)",
+    re.IGNORECASE,
+)
 _MOBILE_TRAILER_MAX = 80
 # An attribution line ("… <ann@example.com> wrote:") in a language quotequail has no
 # pattern for still ends with a colon and names an address, a time or a year.

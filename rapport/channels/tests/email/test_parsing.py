@@ -131,6 +131,9 @@ def test_bodies_in_national_charsets_are_decoded(charset: str, encoding: str, te
         ("x-unknown", "café".encode("latin-1"), "café"),  # anything else as Latin-1
         ("us-ascii", "café".encode(), "café"),  # "ASCII" that holds 8-bit UTF-8
         ("", "Grüße".encode("latin-1"), "Grüße"),
+        ("base64", "café".encode(), "café"),  # codecs that are no charsets
+        ("zlib", "café".encode(), "café"),
+        ("rot13", "café".encode(), "café"),
     ],
 )
 def test_unknown_or_false_charsets_fall_back_without_raising(charset: str, body: bytes, text: str) -> None:
@@ -395,9 +398,17 @@ def test_unreadable_date_is_a_defect() -> None:
     assert "Date header: unreadable date" in parsed.defects
 
 
-def test_a_header_that_breaks_its_parser_is_absent_and_a_defect() -> None:
-    # given a From header whose nested comments exhaust the structured parser
-    raw = _raw("From: " + "(" * 5000 + "ann@example.com", "Subject: Hi")
+@pytest.mark.parametrize(
+    "value",
+    [
+        "(" * 5000 + "ann@example.com",  # RecursionError in the comment parser
+        "ann@[",  # AttributeError
+        "ann@[ ",  # UnboundLocalError in _get_ptext_to_endchars
+    ],
+)
+def test_a_header_that_breaks_its_parser_is_absent_and_a_defect(value: str) -> None:
+    # given a From header that makes the standard library's structured parser raise
+    raw = _raw(f"From: {value}", "Subject: Hi")
 
     # when it is parsed, then the rest of the message is read
     parsed = parse_email(raw)
@@ -479,7 +490,7 @@ def test_tnef_attachment_is_expanded_into_its_files() -> None:
 
 @pytest.mark.parametrize(
     ("sample", "reason"),
-    [("badchecksum.dat", "unreadable TNEF (ValueError)"), ("panic.dat", "TNEF checksum mismatch")],
+    [("badchecksum.dat", "not a TNEF stream"), ("panic.dat", "TNEF checksum mismatch")],
 )
 def test_unreadable_tnef_stays_as_winmail_dat_with_a_defect(sample: str, reason: str) -> None:
     data = (FIXTURES / "tnef" / sample).read_bytes()

@@ -176,6 +176,8 @@ def test_nothing_in_nothing_out() -> None:
         ("Hi. I am fine.\n\nThanks,\nAlex", "Hi. I am fine.\n\nThanks,\nAlex"),
         # A dash rule inside the text is not RFC 3676's delimiter.
         ("Totals\n---\n12", "Totals\n---\n12"),
+        # A last line that merely starts like a trailer is the customer's.
+        ("It never came.\n\nSent from Berlin on Monday", "It never came.\n\nSent from Berlin on Monday"),
         # "Sent from" in the middle of the text is a sentence.
         (
             "Sent from my phone, sorry for typos.\nThe box was empty.",
