@@ -8,6 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.browser.contexts import close_quietly
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -47,4 +49,4 @@ def page(browser: object) -> Iterator[object]:
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
-    context.close()
+    close_quietly(context)

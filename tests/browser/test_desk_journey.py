@@ -17,6 +17,7 @@ from rapport.customers.services import IdentityInput, create_customer
 from rapport.desk.models import Conversation, MessageKind, Status
 from rapport.desk.services.conversations import open_conversation, receive_message
 from rapport.desk.tests.factories import MacroFactory
+from tests.browser.contexts import close_quietly
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -114,7 +115,7 @@ def test_agent_answers_with_a_macro_and_resolves_while_a_colleague_sees_the_coll
     if screenshot_dir:
         sam.screenshot(path=os.path.join(screenshot_dir, "desk-collision.png"), full_page=False)
         page.screenshot(path=os.path.join(screenshot_dir, "desk-conversation.png"), full_page=True)
-    sam_context.close()
+    close_quietly(sam_context)
     # Nothing was blocked by the content security policy, and no script failed, in either browser.
     assert maria_errors == []
     assert sam_errors == []

@@ -21,6 +21,7 @@ from rapport.channels.models import ChatSession
 from rapport.channels.tests.widget.factories import WidgetFactory
 from rapport.desk.models import Conversation, MessageKind
 from rapport.desk.tests.factories import BusinessCalendarFactory
+from tests.browser.contexts import close_quietly
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -167,7 +168,7 @@ def test_a_visitor_chats_on_another_site_and_reads_the_agents_reply(
     agent.reload()
     agent.locator("#thread .msg.outbound").get_by_text("Seen by the visitor").wait_for()
 
-    agent_context.close()
+    close_quietly(agent_context)
     # Nothing was blocked by either page's content security policy, and no script failed.
     assert visitor_errors == []
     assert agent_errors == []
