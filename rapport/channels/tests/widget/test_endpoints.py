@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 
 from rapport.channels.models import ChatVisitor, DeliveryStatus, InboundDelivery
 from rapport.channels.tests.widget.factories import ORIGIN, HostPage, WidgetFactory
@@ -14,6 +16,10 @@ from rapport.customers.models import Identity
 from rapport.desk.models import Channel, Conversation, Message
 
 pytestmark = pytest.mark.django_db
+
+# Limits count in fixed one-minute windows: tests that fill one start just after a minute turns, so
+# their requests cannot straddle two windows on a slow machine.
+START_OF_A_MINUTE = datetime(2026, 11, 24, 10, 0, 1, tzinfo=UTC)
 
 
 def test_config_shows_the_phone_number_and_hours_to_an_allowed_origin() -> None:
@@ -230,6 +236,7 @@ def test_a_body_that_is_not_json_is_refused() -> None:
     assert response.json()["error"] == "not_json"
 
 
+@time_machine.travel(START_OF_A_MINUTE)
 def test_a_visitor_sending_more_than_20_messages_a_minute_gets_429_with_retry_after() -> None:
     page = HostPage(WidgetFactory())
     page.start_session()
@@ -244,6 +251,7 @@ def test_a_visitor_sending_more_than_20_messages_a_minute_gets_429_with_retry_af
     assert Message.objects.count() == 20
 
 
+@time_machine.travel(START_OF_A_MINUTE)
 def test_one_address_writing_more_than_60_times_a_minute_gets_429() -> None:
     widget = WidgetFactory()
     statuses = [HostPage(widget, remote_addr="198.51.100.9").post("session").status_code for _ in range(61)]
@@ -255,7 +263,7 @@ def test_one_address_writing_more_than_60_times_a_minute_gets_429() -> None:
 
 
 def test_counters_are_one_row_per_bucket_and_minute_and_old_ones_are_swept() -> None:
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
     now = datetime(2026, 11, 24, 10, 0, 30, tzinfo=UTC)
     counts = [ratelimit.count_request(limit=ratelimit.IP_WRITES, key="192.0.2.1", now=now) for _ in range(3)]
