@@ -48,7 +48,7 @@ from rapport.customers.models import (
 )
 from rapport.demo.behaviour import simulate_purchases
 from rapport.demo.catalogue import CATEGORIES, ProductSpec, make_catalogue
-from rapport.demo.channels import configure_channels
+from rapport.demo.channels import configure_channels, last_outbound_id, settle_demo_replies
 from rapport.demo.desk import configure_desk, seed_conversations
 from rapport.demo.world import (
     CULTURE_WEIGHTS,
@@ -781,9 +781,11 @@ def generate(
             configure_desk(users)
             configure_channels()
             bar = generator.phase("conversations", conversations)
+            before = last_outbound_id()
             result.counts["conversations"] = seed_conversations(
                 users=users, count=conversations, now=timezone.now(), seed=seed, progress=bar.update
             )
+            settle_demo_replies(after_id=before)
             bar.close()
         AuditEntry.objects.create(
             actor_label="system",

@@ -305,3 +305,14 @@ def test_the_demo_desk_has_conversations_in_every_state_with_sla_clocks(db: None
     assert Macro.objects.count() == 4
     assert Conversation.objects.filter(sla_policy__isnull=False).count() == 60
     assert Conversation.objects.filter(assignee__isnull=False).exists()
+
+
+def test_demo_replies_are_history_and_are_never_mailed(db: None) -> None:
+    from rapport.channels.models import OutboundEmail, SendStatus
+    from rapport.demo.channels import settle_demo_replies
+
+    generate(customers=200, products=50, orders=300, conversations=60, seed=7)
+
+    assert OutboundEmail.objects.filter(status=SendStatus.SENT).exists()
+    assert not OutboundEmail.objects.filter(status=SendStatus.QUEUED).exists()
+    assert settle_demo_replies(after_id=0) == 0
