@@ -23,7 +23,7 @@ class ChannelsConfig(AppConfig):
         from rapport.channels.tasks_imap import poll_imap_mailboxes
         from rapport.channels.widget import outbound as widget_outbound
         from rapport.channels.widget.ingest import process_widget
-        from rapport.channels.widget.tasks import sweep_widget_task
+        from rapport.channels.widget.tasks import forget_idle_visitors_task, sweep_widget_task
         from rapport.core.schedule import register_periodic
         from rapport.customers.merge import register_merge_step
         from rapport.desk.live import register_live
@@ -45,3 +45,4 @@ class ChannelsConfig(AppConfig):
         register_periodic("channels.clock", timedelta(minutes=1), run_channels_clock)
         register_periodic("channels.imap", timedelta(minutes=1), poll_imap_mailboxes)
         register_periodic("channels.widget.sweep", timedelta(minutes=1), sweep_widget_task)
+        register_periodic("channels.widget.visitors", timedelta(hours=1), forget_idle_visitors_task)

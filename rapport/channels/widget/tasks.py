@@ -7,6 +7,7 @@ from django_tasks import task
 
 from rapport.channels.widget.outbound import email_unseen_replies
 from rapport.channels.widget.ratelimit import delete_old_counters
+from rapport.channels.widget.visitors import delete_idle_visitors
 
 
 @task()
@@ -17,3 +18,9 @@ def sweep_widget_task() -> dict[str, int]:
         "emailed": email_unseen_replies(now=now),
         "counters_deleted": delete_old_counters(now=now),
     }
+
+
+@task()
+def forget_idle_visitors_task() -> dict[str, int]:
+    """Hourly: visitors who never chatted are deleted a month after their last visit."""
+    return {"visitors_deleted": delete_idle_visitors(now=timezone.now())}

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from rapport.channels.models import ChatSession, ChatVisitor, Widget
 from rapport.core.normalise import normalise_email
@@ -148,3 +148,20 @@ def visitor_is_typing(session: ChatSession, *, now: datetime) -> bool:
 
 def is_gone(visitor: ChatVisitor, *, now: datetime) -> bool:
     return visitor.last_seen_at is None or visitor.last_seen_at < now - GONE_AFTER
+
+
+# A visitor who opened the widget but never wrote is kept this long after their last visit.
+IDLE_VISITOR_DAYS = 30
+
+
+def delete_idle_visitors(*, now: datetime) -> int:
+    """Forget browsers that opened the widget and never chatted, a month after they were last seen.
+
+    Visitors with a chat keep their row: it is what lets them read their conversation again.
+    """
+    cutoff = now - timedelta(days=IDLE_VISITOR_DAYS)
+    idle = ChatVisitor.objects.filter(sessions__isnull=True, created_at__lt=cutoff).filter(
+        Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=cutoff)
+    )
+    deleted, _ = ChatVisitor.objects.filter(pk__in=list(idle.values_list("pk", flat=True)[:10_000])).delete()
+    return deleted
