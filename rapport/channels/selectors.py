@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from rapport.accounts.permissions import Actor, Perm
 from rapport.channels.email.addresses import strip_angle_brackets
-from rapport.channels.models import DeliveryStatus, InboundDelivery, Mailbox
+from rapport.channels.models import DeliveryStatus, InboundDelivery, Mailbox, OutboundEmail
 from rapport.core.errors import NotFound, ValidationFailed
+from rapport.desk.selectors.conversations import access_message
 
 # The log page shows this many deliveries; older ones are reached with the cursor.
 LOG_PAGE_SIZE = 50
@@ -104,3 +105,12 @@ def access_mailbox(actor: Actor, mailbox_id: int) -> Mailbox:
     if mailbox is None:
         raise NotFound("no such mailbox")
     return mailbox
+
+
+def access_outbound(actor: Actor, outbound_id: int) -> OutboundEmail:
+    """An emailed reply, only for someone who may see its conversation (the same 404 otherwise)."""
+    outbound = OutboundEmail.objects.filter(pk=outbound_id).select_related("mailbox").first()
+    if outbound is None:
+        raise NotFound("no such reply")
+    outbound.message = access_message(actor, outbound.message_id)
+    return outbound

@@ -11,13 +11,13 @@ from django.views.decorators.http import require_POST
 from rapport.accounts.permissions import Actor, Perm
 from rapport.accounts.web import staff_view
 from rapport.channels import selectors
+from rapport.channels.downloads import raw_response
 from rapport.channels.email.outgoing import retry_outbound
 from rapport.channels.forms import MailboxForm
-from rapport.channels.models import ChannelKind, DeliveryStatus, Mailbox, OutboundEmail
+from rapport.channels.models import ChannelKind, DeliveryStatus, Mailbox
 from rapport.channels.services.deliveries import reprocess_delivery
 from rapport.channels.services.mailboxes import save_mailbox
-from rapport.core.errors import NotFound, RapportError
-from rapport.desk.selectors.conversations import access_message
+from rapport.core.errors import RapportError
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -66,14 +66,7 @@ def delivery_detail(request: HttpRequest, actor: Actor, delivery_id: int) -> Htt
 
 @staff_view(Perm.CHANNELS_MANAGE)
 def delivery_raw(request: HttpRequest, actor: Actor, delivery_id: int) -> HttpResponse:
-    delivery = selectors.access_delivery(actor, delivery_id)
-    extension = "eml" if delivery.kind == ChannelKind.EMAIL else "json"
-    response = HttpResponse(bytes(delivery.raw), content_type="application/octet-stream")
-    response["Content-Disposition"] = f'attachment; filename="delivery-{delivery.pk}.{extension}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return raw_response(selectors.access_delivery(actor, delivery_id))
 
 
 @require_POST
@@ -96,11 +89,7 @@ def delivery_reprocess(request: HttpRequest, actor: Actor, delivery_id: int) -> 
 @staff_view(Perm.DESK_WORK)
 def outbound_retry(request: HttpRequest, actor: Actor, outbound_id: int) -> HttpResponse:
     """An agent sends a failed reply again, from the conversation it belongs to."""
-    outbound = OutboundEmail.objects.filter(pk=outbound_id).select_related("mailbox").first()
-    if outbound is None:
-        raise NotFound("no such reply")
-    # Whoever may not see the conversation gets the same 404 as for a reply that does not exist.
-    outbound.message = access_message(actor, outbound.message_id)
+    outbound = selectors.access_outbound(actor, outbound_id)
     try:
         retry_outbound(actor=actor, outbound=outbound)
     except RapportError as error:

@@ -12,6 +12,7 @@ from rapport.api.v1.pagination import paginate
 from rapport.api.v1.schemas.channels import DeliveryFilters, DeliveryOut, DeliveryPage
 from rapport.api.v1.schemas.common import Id, PageParams, problems
 from rapport.channels import selectors
+from rapport.channels.downloads import raw_response
 from rapport.channels.models import InboundDelivery
 from rapport.channels.services.deliveries import reprocess_delivery
 
@@ -47,11 +48,7 @@ def get_delivery(request: HttpRequest, delivery_id: Id) -> InboundDelivery:
     },
 )
 def download_delivery_raw(request: HttpRequest, delivery_id: Id) -> HttpResponse:
-    delivery = selectors.access_delivery(api_actor(request), delivery_id)
-    response = HttpResponse(bytes(delivery.raw), content_type="application/octet-stream")
-    response["Content-Disposition"] = f'attachment; filename="delivery-{delivery.pk}.raw"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return raw_response(selectors.access_delivery(api_actor(request), delivery_id))
 
 
 @router.post(
