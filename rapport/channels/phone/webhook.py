@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from rapport.channels.client import client_address
 from rapport.channels.models import ChannelKind
 from rapport.channels.phone.ingest import JSON_SOURCE, TWILIO_SOURCE
 from rapport.channels.phone.payloads import twilio_event_id
@@ -59,7 +60,7 @@ def phone_webhook(request: HttpRequest) -> HttpResponse:
         raw=body,
         external_id=external_id,
         sender=sender,
-        remote_addr=_remote_addr(request),
+        remote_addr=client_address(request),
     )
     return HttpResponse(status=204)
 
@@ -79,7 +80,7 @@ def twilio_voice_status(request: HttpRequest) -> HttpResponse:
         raw=body,
         external_id=twilio_event_id(form),
         sender=party,
-        remote_addr=_remote_addr(request),
+        remote_addr=client_address(request),
     )
     # Twilio reads an empty 2xx to a status callback as received; there is nothing to say to the caller.
     return HttpResponse(status=204)

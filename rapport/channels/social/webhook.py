@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from rapport.channels.client import client_address
 from rapport.channels.models import ChannelKind
 from rapport.channels.services.deliveries import store_delivery
 from rapport.channels.signatures import WebhookRefused, authenticate_standard_webhook
@@ -45,6 +46,6 @@ def social_webhook(request: HttpRequest) -> HttpResponse:
         raw=body,
         external_id=external_id,
         sender=sender,
-        remote_addr=str(request.META.get("REMOTE_ADDR", "")),
+        remote_addr=client_address(request),
     )
     return HttpResponse(status=204)

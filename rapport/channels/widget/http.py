@@ -12,7 +12,6 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -34,21 +33,6 @@ class UnknownVisitor(Exception):
 
 def error_response(status: int, code: str, detail: str, **extra: Any) -> JsonResponse:
     return JsonResponse({"error": code, "detail": detail, **extra}, status=status)
-
-
-def remote_addr(request: HttpRequest) -> str:
-    """The client's address; behind RAPPORT_PROXY_HOPS trusted proxies, read from X-Forwarded-For.
-
-    Only the hops our own proxies appended are trusted: anything further left is what the client
-    wrote, and a rate limit keyed on that would be one the client chooses.
-    """
-    hops = int(getattr(settings, "RAPPORT_PROXY_HOPS", 0) or 0)
-    forwarded = [
-        part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()
-    ]
-    if hops and len(forwarded) >= hops:
-        return forwarded[-hops][:64]
-    return str(request.META.get("REMOTE_ADDR", ""))[:64]
 
 
 def require_visitor(request: HttpRequest, widget: Widget) -> ChatVisitor:

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from rapport.channels.client import client_address
 from rapport.channels.models import ChatVisitor, DeliveryStatus, InboundDelivery, Widget
 from rapport.channels.widget import hours, payloads
 from rapport.channels.widget.http import (
@@ -22,7 +23,6 @@ from rapport.channels.widget.http import (
     error_response,
     json_body,
     public_endpoint,
-    remote_addr,
     require_visitor,
 )
 from rapport.channels.widget.identity import IdentityRefused, read_identity, verify_identity
@@ -118,7 +118,7 @@ def widget_session(request: HttpRequest, widget: Widget) -> HttpResponse:
     visitor = visitor_for_token(widget, request.headers.get(VISITOR_HEADER, ""))
     token = ""
     if visitor is None:
-        check_rate(limit=IP_WRITES, key=remote_addr(request), now=now)
+        check_rate(limit=IP_WRITES, key=client_address(request), now=now)
         visitor, token = start_visitor(widget=widget, now=now)
     identity = "none"
     if data.get("identity"):
@@ -142,13 +142,13 @@ def _accept(request: HttpRequest, widget: Widget, action: str, visitor: ChatVisi
         visitor=visitor,
         action=action,
         raw=bytes(request.body),
-        remote_addr=remote_addr(request),
+        remote_addr=client_address(request),
     )
 
 
 def _limit_writes(request: HttpRequest, visitor: ChatVisitor) -> None:
     now = timezone.now()
-    check_rate(limit=IP_WRITES, key=remote_addr(request), now=now)
+    check_rate(limit=IP_WRITES, key=client_address(request), now=now)
     check_rate(limit=VISITOR_MESSAGES, key=str(visitor.pk), now=now)
 
 
