@@ -13,14 +13,13 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from email.parser import BytesHeaderParser
-from email.policy import compat32
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.db import close_old_connections
 
-from rapport.channels.email.addresses import mailbox_key, strip_angle_brackets
+from rapport.channels.email.addresses import mailbox_key
+from rapport.channels.email.headers import header_message_id
 from rapport.channels.models import ChannelKind, Mailbox
 from rapport.channels.services.deliveries import store_delivery
 
@@ -35,19 +34,6 @@ STORE_THREADS = 4
 def _active_mailboxes() -> frozenset[str]:
     close_old_connections()
     return frozenset(Mailbox.objects.filter(is_active=True).values_list("address", flat=True))
-
-
-def header_message_id(raw: bytes) -> str:
-    """The Message-ID, read from the header block only: the body is parsed later, by a task."""
-    end = raw.find(b"\r\n\r\n")
-    if end < 0:
-        end = raw.find(b"\n\n")
-    head = raw if end < 0 else raw[: end + 2]
-    try:
-        value = BytesHeaderParser(policy=compat32).parsebytes(head).get("Message-ID", "")
-    except Exception:
-        return ""
-    return strip_angle_brackets(str(value))
 
 
 def _store(mailbox: str, envelope_from: str, raw: bytes, peer: str) -> bool:

@@ -11,12 +11,9 @@ import mailbox
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from email.parser import HeaderParser
-from email.policy import compat32
-from email.utils import getaddresses
 from pathlib import Path
 
-from rapport.channels.email.listener import header_message_id
+from rapport.channels.email.headers import header_message_id, header_sender
 from rapport.channels.models import ChannelKind, DeliveryStatus, InboundDelivery, Mailbox
 from rapport.channels.services.deliveries import process_delivery, store_delivery
 
@@ -25,25 +22,6 @@ _QUOTED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
 
 class MailImportError(Exception):
     """The path cannot be imported at all (missing, or neither an mbox nor a folder)."""
-
-
-def header_sender(raw: bytes) -> str:
-    """The first From address, lower-cased, read from the header block only; "" when there is none."""
-    end = raw.find(b"\r\n\r\n")
-    if end < 0:
-        end = raw.find(b"\n\n")
-    # Decoded by hand, keeping raw 8-bit bytes as surrogates: an SMTPUTF8 address arrives as UTF-8.
-    head = (raw if end < 0 else raw[: end + 2]).decode("utf-8", "surrogateescape")
-    try:
-        values = HeaderParser(policy=compat32).parsestr(head).get_all("From") or []
-        addresses = getaddresses([str(value) for value in values])
-    except Exception:
-        return ""
-    for _, address in addresses:
-        if "@" in address:
-            # Bytes that are not UTF-8 become U+FFFD: a database column takes no surrogates.
-            return address.strip().lower().encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return ""
 
 
 def store_mail(*, mailbox_address: str, raw: bytes, enqueue: bool = True) -> tuple[InboundDelivery, bool]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rapport.channels.email.listener import header_message_id
+from rapport.channels.email.headers import header_message_id
 from rapport.channels.models import ChannelKind, DeliveryStatus, InboundDelivery
 from rapport.channels.services.deliveries import process_delivery, store_delivery
 from rapport.channels.tests.factories import MailboxFactory

@@ -13,8 +13,9 @@ from django.core.management.base import CommandError
 from hypothesis import given
 from hypothesis import strategies as st
 
+from rapport.channels.email.headers import header_sender
 from rapport.channels.models import DeliveryStatus, InboundDelivery
-from rapport.channels.services.mail_import import header_sender, unquote_from_lines
+from rapport.channels.services.mail_import import unquote_from_lines
 from rapport.channels.tests.factories import MailboxFactory, an_email
 from rapport.desk.models import Conversation
 

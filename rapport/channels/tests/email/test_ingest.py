@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def deliver(raw: bytes, *, mailbox: str = "support@shop.test", sender: str = "") -> InboundDelivery:
-    from rapport.channels.email.listener import header_message_id
+    from rapport.channels.email.headers import header_message_id
 
     MailboxFactory(address=mailbox)
     delivery, _ = store_delivery(

@@ -18,7 +18,7 @@ from django.urls import reverse
 from rapport.accounts.permissions import Actor
 from rapport.channels.email import outgoing
 from rapport.channels.email.addresses import token_in_address
-from rapport.channels.email.listener import header_message_id
+from rapport.channels.email.headers import header_message_id
 from rapport.channels.models import ChannelKind, InboundDelivery, OutboundEmail, SendStatus
 from rapport.channels.services.deliveries import process_delivery, store_delivery
 from rapport.channels.tests.factories import MailboxFactory, an_email
