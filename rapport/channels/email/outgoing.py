@@ -170,10 +170,9 @@ def send_outbound(outbound_id: int) -> str:
         detail = f"{type(error).__name__}: {error}"[:500]
         if attempt >= MAX_ATTEMPTS:
             return _fail(outbound, detail)
-        OutboundEmail.objects.filter(pk=outbound_id).update(last_error=detail)
         retry_at = timezone.now() + RETRY_BASE * 4 ** (attempt - 1)
         # The row stays queued with its next attempt's time, so the sweep also finds it.
-        OutboundEmail.objects.filter(pk=outbound_id).update(queued_at=retry_at)
+        OutboundEmail.objects.filter(pk=outbound_id).update(last_error=detail, queued_at=retry_at)
         _enqueue(outbound_id, at=retry_at)
         return SendStatus.QUEUED
     OutboundEmail.objects.filter(pk=outbound_id).update(
