@@ -18,6 +18,7 @@ from rapport.channels.models import ChannelKind, DeliveryStatus, Mailbox
 from rapport.channels.services.deliveries import reprocess_delivery
 from rapport.channels.services.mailboxes import save_mailbox
 from rapport.core.errors import RapportError
+from rapport.core.forms import show_refusal
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -114,10 +115,7 @@ def _mailbox_page(request: HttpRequest, actor: Actor, mailbox: Mailbox | None) -
         try:
             saved = save_mailbox(actor=actor, mailbox=mailbox, data=form.to_input())
         except RapportError as error:
-            if not error.errors:
-                form.add_error(None, error.detail)
-            for key, message in error.errors.items():
-                form.add_error(key if key in form.fields else None, str(message))
+            show_refusal(form, error)
         else:
             messages.success(request, f"Saved {saved.address}.")
             return redirect("channels:mailboxes")

@@ -13,7 +13,8 @@ from rapport.channels.models import Widget
 from rapport.channels.widget import selectors
 from rapport.channels.widget.forms import WidgetForm
 from rapport.channels.widget.services import save_widget
-from rapport.core.errors import ValidationFailed
+from rapport.core.errors import RapportError
+from rapport.core.forms import show_refusal
 
 
 def script_tag(request: HttpRequest, widget: Widget) -> str:
@@ -42,9 +43,8 @@ def _page(request: HttpRequest, actor: Actor, widget: Widget | None) -> HttpResp
                     new_secret=form.cleaned_data["new_secret"],
                     **form.service_arguments(),
                 )
-            except ValidationFailed as error:
-                for field, message in error.errors.items():
-                    form.add_error(field if field in form.fields else None, message)
+            except RapportError as error:
+                show_refusal(form, error)
             else:
                 messages.success(request, f"Widget “{saved.name}” saved.")
                 return redirect("channels:widget_edit", widget_id=saved.pk)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,7 +17,8 @@ from django.views.decorators.http import require_POST
 
 from rapport.accounts.permissions import Actor, Perm
 from rapport.accounts.web import staff_view
-from rapport.core.errors import Conflict, RapportError, ValidationFailed
+from rapport.core.errors import Conflict, ValidationFailed
+from rapport.core.forms import show_refusal
 from rapport.core.http import htmx
 from rapport.desk.forms_config import (
     CalendarForm,
@@ -39,14 +39,6 @@ from rapport.desk.services import config as services
 from rapport.desk.services.config import WEEKDAYS, RosterRow
 
 Context = dict[str, Any]
-
-
-def _attach(form: forms.Form, error: RapportError) -> None:
-    """Show a service's refusal on the fields it names, the rest above the form."""
-    if not error.errors:
-        form.add_error(None, error.detail)
-    for key, message in error.errors.items():
-        form.add_error(key if key in form.fields else None, str(message))
 
 
 def _status(request: HttpRequest) -> int:
@@ -112,7 +104,7 @@ def _calendar_page(request: HttpRequest, actor: Actor, calendar: BusinessCalenda
                 holidays=data["holiday_dates"],
             )
         except ValidationFailed as error:
-            _attach(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, f"Calendar “{saved.name}” saved.")
             return redirect("desk:settings_calendars")
@@ -171,7 +163,7 @@ def _save_policy(actor: Actor, form: SlaPolicyForm, policy: SlaPolicy | None) ->
     try:
         return services.save_sla_policy(actor=actor, policy=policy, **form.cleaned_data)
     except ValidationFailed as error:
-        _attach(form, error)
+        show_refusal(form, error)
         return None
 
 
@@ -287,7 +279,7 @@ def team(request: HttpRequest, actor: Actor, team_id: int) -> HttpResponse:
         try:
             services.save_team_desk(actor=actor, team=team, **form.cleaned_data)
         except ValidationFailed as error:
-            _attach(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, f"Desk rules of {team.name} saved.")
             return redirect("desk:settings_team", team_id=team.pk)
@@ -323,7 +315,7 @@ def team_member(request: HttpRequest, actor: Actor, team_id: int, user_id: int) 
             )
             saved = True
         except ValidationFailed as error:
-            _attach(form, error)
+            show_refusal(form, error)
     if not htmx(request):
         if saved:
             messages.success(request, f"{member.display_name} updated.")
@@ -363,7 +355,7 @@ def _save_field(actor: Actor, form: CustomFieldForm, field: CustomField | None) 
     try:
         return services.save_custom_field(actor=actor, field=field, **form.cleaned_data)
     except ValidationFailed as error:
-        _attach(form, error)
+        show_refusal(form, error)
         return None
 
 
@@ -437,7 +429,7 @@ def general(request: HttpRequest, actor: Actor) -> HttpResponse:
         try:
             services.save_desk_settings(actor=actor, **form.cleaned_data)
         except ValidationFailed as error:
-            _attach(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, "Desk settings saved.")
             return redirect("desk:settings_general")
@@ -493,7 +485,7 @@ def _macro_page(request: HttpRequest, actor: Actor, macro: Macro | None) -> Http
                 is_active=form.cleaned_data["is_active"],
             )
         except ValidationFailed as error:
-            _attach(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, f"Macro “{saved.name}” saved.")
             return redirect("desk:settings_macros")
