@@ -6,8 +6,6 @@ reading the body is the processor's job, after the answer, so nothing authentica
 
 from __future__ import annotations
 
-import json
-
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -17,7 +15,8 @@ from rapport.channels.models import ChannelKind
 from rapport.channels.phone.ingest import JSON_SOURCE, TWILIO_SOURCE
 from rapport.channels.phone.payloads import twilio_event_id
 from rapport.channels.services.deliveries import store_delivery
-from rapport.channels.signatures import WebhookRefused, authenticate_standard_webhook, authenticate_twilio
+from rapport.channels.signatures import WebhookRefused, authenticate_twilio
+from rapport.channels.webhooks import loose_json_object, receive_standard_webhook
 
 SECRET_SETTING = "RAPPORT_PHONE_WEBHOOK_SECRET"  # noqa: S105 - the setting's name, not a secret
 TWILIO_TOKEN_SETTING = "RAPPORT_TWILIO_AUTH_TOKEN"  # noqa: S105 - the setting's name, not a secret
@@ -32,11 +31,8 @@ def json_delivery_keys(body: bytes, webhook_id: str) -> tuple[str, str]:
 
     The event id is the payload's event_id, else the webhook-id header (the same on a retry).
     """
-    try:
-        data = json.loads(body)
-    except (ValueError, RecursionError):
-        data = None
-    if not isinstance(data, dict):
+    data = loose_json_object(body)
+    if data is None:
         return webhook_id, ""
     party = data.get("to") if data.get("direction") == "outbound" else data.get("from")
     return _text(data.get("event_id")) or webhook_id, _text(party)
@@ -49,20 +45,13 @@ def _remote_addr(request: HttpRequest) -> str:
 @csrf_exempt
 @require_POST
 def phone_webhook(request: HttpRequest) -> HttpResponse:
-    try:
-        body = authenticate_standard_webhook(request, secret_setting=SECRET_SETTING)
-    except WebhookRefused as refused:
-        return refused.response()
-    external_id, sender = json_delivery_keys(body, request.headers.get("webhook-id", ""))
-    store_delivery(
+    return receive_standard_webhook(
+        request,
         kind=ChannelKind.PHONE,
         source=JSON_SOURCE,
-        raw=body,
-        external_id=external_id,
-        sender=sender,
-        remote_addr=client_address(request),
+        secret_setting=SECRET_SETTING,
+        keys=json_delivery_keys,
     )
-    return HttpResponse(status=204)
 
 
 @csrf_exempt
