@@ -6,26 +6,15 @@ import pytest
 
 from rapport.accounts.models import User
 from rapport.api.tests.conftest import ApiFor
-from rapport.channels.models import ChannelKind, DeliveryStatus, InboundDelivery
-from rapport.channels.services.deliveries import process_delivery, store_delivery
-from rapport.channels.tests.factories import MailboxFactory, an_email
+from rapport.channels.models import DeliveryStatus, InboundDelivery
+from rapport.channels.tests.factories import a_processed_delivery, an_email
 
 pytestmark = pytest.mark.django_db
 
 
-def stored(raw: bytes, external_id: str = "") -> InboundDelivery:
-    MailboxFactory()
-    delivery, _ = store_delivery(
-        kind=ChannelKind.EMAIL, source="support@shop.test", raw=raw, external_id=external_id
-    )
-    process_delivery(delivery.pk)
-    delivery.refresh_from_db()
-    return delivery
-
-
 def test_log_lists_deliveries_filtered_by_status_and_message_id(api_for: ApiFor, admin_user: User) -> None:
-    good = stored(an_email(message_id="<good@example.com>"), "good@example.com")
-    bad = stored(b"\r\n\r\n")
+    good = a_processed_delivery(an_email(message_id="<good@example.com>"), "good@example.com")
+    bad = a_processed_delivery(b"\r\n\r\n")
     api = api_for(admin_user)
 
     quarantined = api.get("/channels/inbound", {"status": "quarantined"}).json()
@@ -39,7 +28,7 @@ def test_log_lists_deliveries_filtered_by_status_and_message_id(api_for: ApiFor,
 
 
 def test_raw_bytes_come_back_exactly_as_received(api_for: ApiFor, admin_user: User) -> None:
-    delivery = stored(an_email(body="Grüße"))
+    delivery = a_processed_delivery(an_email(body="Grüße"))
 
     response = api_for(admin_user).get(f"/channels/inbound/{delivery.pk}/raw")
 
@@ -48,7 +37,7 @@ def test_raw_bytes_come_back_exactly_as_received(api_for: ApiFor, admin_user: Us
 
 
 def test_reprocess_is_refused_for_a_processed_delivery(api_for: ApiFor, admin_user: User) -> None:
-    delivery = stored(an_email())
+    delivery = a_processed_delivery(an_email())
 
     response = api_for(admin_user).post(f"/channels/inbound/{delivery.pk}/reprocess")
 
@@ -57,7 +46,7 @@ def test_reprocess_is_refused_for_a_processed_delivery(api_for: ApiFor, admin_us
 
 
 def test_reprocess_runs_a_quarantined_delivery_again(api_for: ApiFor, admin_user: User) -> None:
-    delivery = stored(b"\r\n\r\n")
+    delivery = a_processed_delivery(b"\r\n\r\n")
     InboundDelivery.objects.filter(pk=delivery.pk).update(raw=an_email(subject="Readable now"))
 
     response = api_for(admin_user).post(f"/channels/inbound/{delivery.pk}/reprocess")
@@ -70,7 +59,7 @@ def test_reprocess_runs_a_quarantined_delivery_again(api_for: ApiFor, admin_user
 def test_staff_other_than_admins_cannot_read_the_log(
     api_for: ApiFor, role_user: str, request: pytest.FixtureRequest
 ) -> None:
-    delivery = stored(an_email())
+    delivery = a_processed_delivery(an_email())
     api = api_for(request.getfixturevalue(role_user))
 
     assert api.get("/channels/inbound").status_code == 403
@@ -80,7 +69,7 @@ def test_staff_other_than_admins_cannot_read_the_log(
 def test_an_admin_token_without_the_channels_scope_cannot_read_the_log(
     api_for: ApiFor, admin_user: User
 ) -> None:
-    stored(an_email())
+    a_processed_delivery(an_email())
 
     response = api_for(admin_user, scopes=["desk:read", "customers:read"]).get("/channels/inbound")
 

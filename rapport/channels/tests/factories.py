@@ -9,7 +9,8 @@ from email.utils import format_datetime, make_msgid
 import factory
 from django.utils import timezone
 
-from rapport.channels.models import Mailbox
+from rapport.channels.models import ChannelKind, InboundDelivery, Mailbox
+from rapport.channels.services.deliveries import process_delivery, store_delivery
 
 
 class MailboxFactory(factory.django.DjangoModelFactory):
@@ -54,3 +55,14 @@ def an_email(
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     # Line ends as SMTP carries them (CRLF): what the listener receives from a real sending server.
     return message.as_bytes(policy=SMTP)
+
+
+def a_processed_delivery(raw: bytes, external_id: str = "") -> InboundDelivery:
+    """An email stored for support@shop.test and processed, as the listener and the worker would."""
+    MailboxFactory()
+    delivery, _ = store_delivery(
+        kind=ChannelKind.EMAIL, source="support@shop.test", raw=raw, external_id=external_id
+    )
+    process_delivery(delivery.pk)
+    delivery.refresh_from_db()
+    return delivery

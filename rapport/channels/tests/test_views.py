@@ -6,26 +6,17 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from rapport.channels.models import ChannelKind, DeliveryStatus, InboundDelivery
-from rapport.channels.services.deliveries import process_delivery, store_delivery
-from rapport.channels.tests.factories import MailboxFactory, an_email
+from rapport.channels.models import DeliveryStatus, InboundDelivery
+from rapport.channels.tests.factories import a_processed_delivery, an_email
 
 pytestmark = pytest.mark.django_db
 
 
-def stored(raw: bytes, external_id: str = "") -> InboundDelivery:
-    MailboxFactory()
-    delivery, _ = store_delivery(
-        kind=ChannelKind.EMAIL, source="support@shop.test", raw=raw, external_id=external_id
-    )
-    process_delivery(delivery.pk)
-    delivery.refresh_from_db()
-    return delivery
-
-
 def test_log_filters_by_status_and_message_id(admin_client_: Client) -> None:
-    good = stored(an_email(message_id="<good@example.com>", subject="Parcel late"), "good@example.com")
-    bad = stored(b"\r\n\r\n")
+    good = a_processed_delivery(
+        an_email(message_id="<good@example.com>", subject="Parcel late"), "good@example.com"
+    )
+    bad = a_processed_delivery(b"\r\n\r\n")
 
     quarantined = admin_client_.get(reverse("channels:inbound_log"), {"status": "quarantined"})
     by_id = admin_client_.get(reverse("channels:inbound_log"), {"external_id": "<good@example.com>"})
@@ -39,7 +30,9 @@ def test_log_filters_by_status_and_message_id(admin_client_: Client) -> None:
 
 
 def test_raw_input_downloads_as_an_attachment_that_cannot_run(admin_client_: Client) -> None:
-    delivery = stored(b"Subject: <script>alert(1)</script>\r\n\r\n<html><script>alert(1)</script></html>")
+    delivery = a_processed_delivery(
+        b"Subject: <script>alert(1)</script>\r\n\r\n<html><script>alert(1)</script></html>"
+    )
 
     response = admin_client_.get(reverse("channels:delivery_raw", args=[delivery.pk]))
 
@@ -50,7 +43,7 @@ def test_raw_input_downloads_as_an_attachment_that_cannot_run(admin_client_: Cli
 
 
 def test_admin_processes_a_quarantined_delivery_again(admin_client_: Client) -> None:
-    delivery = stored(b"\r\n\r\n")
+    delivery = a_processed_delivery(b"\r\n\r\n")
     InboundDelivery.objects.filter(pk=delivery.pk).update(raw=an_email(subject="Fixed by hand"))
 
     response = admin_client_.post(reverse("channels:delivery_reprocess", args=[delivery.pk]), follow=True)
@@ -64,7 +57,7 @@ def test_admin_processes_a_quarantined_delivery_again(admin_client_: Client) -> 
 
 @pytest.mark.parametrize("client_fixture", ["lead_client", "agent_client", "analyst_client"])
 def test_only_admins_may_process_again(client_fixture: str, request: pytest.FixtureRequest) -> None:
-    delivery = stored(b"\r\n\r\n")
+    delivery = a_processed_delivery(b"\r\n\r\n")
     client: Client = request.getfixturevalue(client_fixture)
 
     response = client.post(reverse("channels:delivery_reprocess", args=[delivery.pk]))
