@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rapport.accounts.models import User
-from rapport.api.tests.conftest import ApiFor
+from rapport.api.tests.conftest import ApiClient, ApiFor
 from rapport.channels.models import DeliveryStatus, InboundDelivery
 from rapport.channels.tests.factories import a_processed_delivery, an_email
 
@@ -74,3 +74,21 @@ def test_an_admin_token_without_the_channels_scope_cannot_read_the_log(
     response = api_for(admin_user, scopes=["desk:read", "customers:read"]).get("/channels/inbound")
 
     assert response.status_code == 403
+
+
+CHANNEL_ROUTES = [
+    ("get", "/channels/inbound"),
+    ("get", "/channels/inbound/1"),
+    ("get", "/channels/inbound/1/raw"),
+    ("post", "/channels/inbound/1/reprocess"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), CHANNEL_ROUTES)
+def test_every_channels_route_refuses_a_request_without_credentials(
+    anonymous: ApiClient, method: str, path: str
+) -> None:
+    response = anonymous.call(method, path, {})
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
