@@ -9,6 +9,7 @@ from typing import Any
 
 import phonenumbers
 import pytest
+import time_machine
 from django.db import connection, transaction
 from django.db.models import Count, Sum
 
@@ -293,6 +294,8 @@ def test_a_failed_load_brings_the_indexes_back(db: None) -> None:
     assert _indexes() == before
 
 
+# A Tuesday morning in London: the demo's agents work office hours, so routing can assign.
+@time_machine.travel(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
 def test_the_demo_desk_has_conversations_in_every_state_with_sla_clocks(db: None) -> None:
     from rapport.desk.models import Conversation, Macro, SlaPolicy
 
