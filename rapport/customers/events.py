@@ -1,7 +1,13 @@
-"""Append-only timeline rows: every app records what happened with a customer through this module."""
+"""Append-only timeline rows: every app records what happened with a customer through this module.
+
+Other apps may listen to the timeline (outbound webhooks do): a listener is called for every row
+recorded here, inside the transaction that records it, so what it writes commits or rolls back with
+the change itself.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +16,16 @@ from django.utils import timezone
 
 from rapport.accounts.permissions import Actor
 from rapport.customers.models import Customer, TimelineEvent
+
+TimelineListener = Callable[[TimelineEvent], None]
+
+_LISTENERS: list[TimelineListener] = []
+
+
+def register_timeline_listener(listener: TimelineListener) -> None:
+    """Call `listener` with every timeline row recorded from now on (once per listener)."""
+    if listener not in _LISTENERS:
+        _LISTENERS.append(listener)
 
 
 def record_event(
@@ -22,7 +38,7 @@ def record_event(
     data: dict[str, Any] | None = None,
     occurred_at: datetime | None = None,
 ) -> TimelineEvent:
-    return TimelineEvent.objects.create(
+    event = TimelineEvent.objects.create(
         customer=customer,
         kind=kind,
         summary=summary[:300],
@@ -32,3 +48,6 @@ def record_event(
         data=data or {},
         occurred_at=occurred_at or timezone.now(),
     )
+    for listener in _LISTENERS:
+        listener(event)
+    return event
