@@ -1,9 +1,15 @@
-"""The one protocol every channel plugs in with: raw input in, a desk message (or a reason) out."""
+"""The one protocol every channel plugs in with: raw input in, a desk message (or a reason) out.
+
+A channel gives a processor that turns a stored delivery into desk records. It may also give a reader:
+the part that only reads the raw bytes (parsing an email takes most of the time an email costs). The
+batch path runs readers before it opens its transaction, so the database is locked only for writing.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from rapport.channels.models import DeliveryStatus, InboundDelivery
 from rapport.desk.models import Conversation, Message
@@ -23,20 +29,36 @@ class Outcome:
     reason: str = ""
 
 
-# kind -> function that turns a stored delivery into desk records. Runs inside a transaction with the
-# delivery row locked; raising Unprocessable quarantines, any other exception also quarantines (with
-# the error named) after the transaction is rolled back, so a half-written message never stays.
+# Raw bytes -> what the processor needs; pure (no database), may raise Unprocessable.
+Reader = Callable[[bytes], Any]
+# kind -> function that turns a stored delivery (and what its reader made of it) into desk records.
+# Runs inside a transaction with the delivery row locked; raising Unprocessable quarantines, any other
+# exception also quarantines (with the error named) after its writes are rolled back, so a half-written
+# message never stays.
+ReadProcessor = Callable[[InboundDelivery, Any], Outcome]
 Processor = Callable[[InboundDelivery], Outcome]
 
-_PROCESSORS: dict[str, Processor] = {}
+
+@dataclass(frozen=True)
+class ChannelProcessing:
+    read: Reader | None
+    process: ReadProcessor
+
+
+_CHANNELS: dict[str, ChannelProcessing] = {}
 
 
 def register_processor(kind: str, processor: Processor) -> None:
-    _PROCESSORS[kind] = processor
+    """A channel whose input is cheap to read: one function does it all, inside the transaction."""
+    _CHANNELS[kind] = ChannelProcessing(read=None, process=lambda delivery, _: processor(delivery))
 
 
-def processor_for(kind: str) -> Processor:
+def register_reading_processor(kind: str, *, read: Reader, process: ReadProcessor) -> None:
+    _CHANNELS[kind] = ChannelProcessing(read=read, process=process)
+
+
+def processing_for(kind: str) -> ChannelProcessing:
     try:
-        return _PROCESSORS[kind]
+        return _CHANNELS[kind]
     except KeyError:
         raise Unprocessable(f"no channel processes {kind!r} deliveries") from None

@@ -15,6 +15,12 @@ def process_delivery_task(delivery_id: int) -> str:
 
 
 @task()
+def process_received_task() -> int:
+    """Drain every waiting delivery in batches; the SMTP listener queues one for a burst of mail."""
+    return deliveries.process_all_received()
+
+
+@task()
 def send_outbound_email_task(outbound_id: int) -> str:
     return outgoing.send_outbound(outbound_id)
 

@@ -7,6 +7,7 @@ from rapport.channels.email.parsing import EmailParseError, ParsedEmail, parse_e
 from rapport.channels.email.threading import find_thread
 from rapport.channels.models import DeliveryStatus, InboundDelivery, Mailbox
 from rapport.channels.protocol import Outcome, Unprocessable
+from rapport.core.memo import remember
 from rapport.customers.models import IdentityKind
 from rapport.customers.services import find_or_create_customer
 from rapport.desk.models import Channel, Conversation, Status
@@ -24,13 +25,18 @@ NOISE_LABELS = {"auto_reply": "Automatic reply", "bounce": "Delivery failure rep
 EMPTY_BODY = "(This email has no text.)"
 
 
-def process_email(delivery: InboundDelivery) -> Outcome:
+def read_email(raw: bytes) -> ParsedEmail:
+    """The part that needs no database, run before the batch's transaction opens."""
     try:
-        parsed = parse_email(bytes(delivery.raw))
+        parsed = parse_email(raw)
     except EmailParseError as error:
         raise Unprocessable(f"the email cannot be read: {error}") from error
     if not parsed.from_address:
         raise Unprocessable("the email has no sender address that can be read")
+    return parsed
+
+
+def process_email(delivery: InboundDelivery, parsed: ParsedEmail) -> Outcome:
     recipients = [*parsed.to, *parsed.cc, delivery.source]
     conversation = find_thread(
         sender=parsed.from_address,
@@ -55,7 +61,8 @@ def process_email(delivery: InboundDelivery) -> Outcome:
     customer, _ = find_or_create_customer(
         kind=IdentityKind.EMAIL, value=parsed.from_address, name=parsed.from_name
     )
-    mailbox = Mailbox.objects.filter(address=mailbox_key(delivery.source)).select_related("team").first()
+    mailboxes = _mailboxes()
+    mailbox = mailboxes.get(mailbox_key(delivery.source))
     conversation = open_conversation(
         actor=None,
         customer=customer,
@@ -64,11 +71,18 @@ def process_email(delivery: InboundDelivery) -> Outcome:
         body_text=body,
         attachments=attachments,
         team=mailbox.team if mailbox else None,
-        participants=_others_in_copy(parsed, set(Mailbox.objects.values_list("address", flat=True))),
+        participants=_others_in_copy(parsed, set(mailboxes)),
         sender=parsed.from_address,
         external_id=parsed.message_id,
     )
     return Outcome(conversation=conversation, message=conversation.messages.get())
+
+
+def _mailboxes() -> dict[str, Mailbox]:
+    return remember(
+        "channels.mailboxes",
+        lambda: {mailbox.address: mailbox for mailbox in Mailbox.objects.select_related("team")},
+    )
 
 
 def _automatic(parsed: ParsedEmail, conversation: Conversation | None) -> Outcome:

@@ -29,6 +29,9 @@ logger = logging.getLogger(__name__)
 MAILBOX_REFRESH_SECONDS = 10.0
 # Threads that write to the database; SQLite takes one writer at a time anyway.
 STORE_THREADS = 4
+# Mail stored within this many seconds is processed by one task, in batches: a burst of mail costs a
+# few transactions instead of one task and one transaction per message.
+DRAIN_DELAY_SECONDS = 0.05
 
 
 def _active_mailboxes() -> frozenset[str]:
@@ -45,8 +48,16 @@ def _store(mailbox: str, envelope_from: str, raw: bytes, peer: str) -> bool:
         sender=envelope_from,
         external_id=header_message_id(raw),
         remote_addr=peer,
+        enqueue=False,
     )
     return created
+
+
+def _queue_processing() -> None:
+    from rapport.channels.tasks import process_received_task
+
+    close_old_connections()
+    process_received_task.enqueue()
 
 
 class MailHandler:
@@ -58,9 +69,12 @@ class MailHandler:
         executor: ThreadPoolExecutor,
         mailboxes: Callable[[], frozenset[str]] = _active_mailboxes,
         store: Callable[[str, str, bytes, str], bool] = _store,
+        queue_processing: Callable[[], None] = _queue_processing,
     ) -> None:
         self._executor = executor
         self._store = store
+        self._queue_processing = queue_processing
+        self._processing_queued = False
         self._load_mailboxes = mailboxes
         self._mailboxes: frozenset[str] = frozenset()
         self._loaded_at = float("-inf")
@@ -97,7 +111,29 @@ class MailHandler:
         except Exception:
             logger.exception("could not store a message for %s", mailbox)
             return "451 4.3.0 The message could not be stored; try again later"
+        self._process_soon()
         return "250 2.0.0 Message accepted for delivery"
+
+    def _process_soon(self) -> None:
+        """Queue one processing task for the mail stored in the next moments.
+
+        Every stored message is followed by a queued task: the flag is cleared before the task is
+        queued, so mail stored while it is being queued schedules another.
+        """
+        if self._processing_queued:
+            return
+        self._processing_queued = True
+        asyncio.get_running_loop().call_later(
+            DRAIN_DELAY_SECONDS, lambda: asyncio.ensure_future(self._queue_now())
+        )
+
+    async def _queue_now(self) -> None:
+        self._processing_queued = False
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._executor, self._queue_processing)
+        except Exception:
+            # The mail is committed; the clock's sweep processes what this task would have.
+            logger.exception("could not queue the processing of stored mail; the sweep will")
 
 
 def make_server_factory(handler: MailHandler, *, max_bytes: int, hostname: str) -> Callable[[], Any]:

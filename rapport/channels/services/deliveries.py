@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from rapport.accounts.audit import record_audit
 from rapport.accounts.permissions import Actor, Perm
 from rapport.channels.models import DeliveryStatus, InboundDelivery
-from rapport.channels.protocol import Outcome, Unprocessable, processor_for
+from rapport.channels.protocol import Outcome, Unprocessable, processing_for
 from rapport.core.errors import Conflict
+from rapport.core.memo import remembered_reads
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +26,8 @@ logger = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=2)
 # A delivery that failed this often stops being retried by the sweep and waits for an admin.
 MAX_ATTEMPTS = 5
+# Deliveries written in one transaction by the batch path.
+BATCH_SIZE = 100
 
 
 def dedupe_key(*, kind: str, sender: str, external_id: str, raw: bytes) -> str:
@@ -85,23 +91,85 @@ def _enqueue(delivery_id: int) -> None:
 
 
 def process_delivery(delivery_id: int) -> str:
-    """Turn a stored delivery into desk records, once. Returns the status it ends in."""
+    """Turn one stored delivery into desk records, once. Returns the status it ends in."""
+    _process(InboundDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.RECEIVED))
+    return InboundDelivery.objects.values_list("status", flat=True).get(pk=delivery_id)
+
+
+def process_received(*, limit: int = BATCH_SIZE) -> int:
+    """Process the oldest waiting deliveries, up to `limit`, in one transaction; returns how many.
+
+    One transaction for many deliveries is what makes a burst of mail cheap: each delivery still gets
+    its own savepoint, so one that fails is quarantined alone. Two workers may drain at once: on
+    PostgreSQL each skips the rows the other holds; SQLite lets one writer in at a time.
+    """
+    waiting = InboundDelivery.objects.filter(
+        status=DeliveryStatus.RECEIVED, attempts__lt=MAX_ATTEMPTS
+    ).order_by("pk")[:limit]
+    return len(_process(waiting, skip_locked=True))
+
+
+def process_all_received(*, limit: int = BATCH_SIZE, max_batches: int = 100) -> int:
+    """Drain the waiting deliveries batch by batch (what the listener's task runs)."""
+    total = 0
+    for _ in range(max_batches):
+        done = process_received(limit=limit)
+        total += done
+        if done < limit:
+            break
+    return total
+
+
+@dataclass(frozen=True)
+class _Unreadable:
+    reason: str
+
+
+def _read(kind: str, raw: bytes) -> Any:
+    """What the channel's reader makes of the raw bytes, or why it cannot (the delivery's fate)."""
+    try:
+        read = processing_for(kind).read
+        return read(raw) if read is not None else None
+    except Unprocessable as error:
+        return _Unreadable(str(error))
+    except Exception as error:
+        logger.exception("reading an inbound %s delivery failed", kind)
+        return _Unreadable(f"processing failed: {type(error).__name__}: {error}")
+
+
+def _process(candidates: QuerySet[InboundDelivery], *, skip_locked: bool = False) -> dict[int, str]:
+    """Read the waiting candidates outside any transaction, then write them all in one; status by id."""
+    readings = {pk: _read(kind, bytes(raw)) for pk, kind, raw in candidates.values_list("pk", "kind", "raw")}
+    if not readings:
+        return {}
+    statuses: dict[int, str] = {}
+    with remembered_reads(), transaction.atomic():
+        # Locked and checked again: a replay or another worker may have processed some meanwhile.
+        locked = (
+            InboundDelivery.objects.select_for_update(skip_locked=skip_locked)
+            .filter(pk__in=list(readings), status=DeliveryStatus.RECEIVED)
+            .order_by("pk")
+        )
+        for delivery in locked:
+            _finish(delivery, _outcome(delivery, readings[delivery.pk]))
+            statuses[delivery.pk] = delivery.status
+    return statuses
+
+
+def _outcome(delivery: InboundDelivery, reading: Any) -> Outcome:
+    if isinstance(reading, _Unreadable):
+        return Outcome(status=DeliveryStatus.QUARANTINED, reason=reading.reason[:2000])
     try:
         with transaction.atomic():
-            delivery = InboundDelivery.objects.select_for_update().get(pk=delivery_id)
-            if delivery.status != DeliveryStatus.RECEIVED:
-                # Processed already: a replayed task, or two workers that raced; one effect.
-                return delivery.status
-            outcome = processor_for(delivery.kind)(delivery)
-            _finish(delivery, outcome)
-            return delivery.status
+            return processing_for(delivery.kind).process(delivery, reading)
     except Unprocessable as error:
-        return _quarantine(delivery_id, str(error))
+        reason = str(error)
     except Exception as error:
         # A bug in a parser or a service must not lose the input: quarantine it with the error named
-        # so an admin can re-process it once the cause is fixed.
-        logger.exception("inbound delivery %s failed", delivery_id)
-        return _quarantine(delivery_id, f"processing failed: {type(error).__name__}: {error}")
+        # so an admin can re-process it once the cause is fixed. Its writes were rolled back.
+        logger.exception("inbound delivery %s failed", delivery.pk)
+        reason = f"processing failed: {type(error).__name__}: {error}"
+    return Outcome(status=DeliveryStatus.QUARANTINED, reason=reason[:2000])
 
 
 def _finish(delivery: InboundDelivery, outcome: Outcome) -> None:
@@ -112,15 +180,6 @@ def _finish(delivery: InboundDelivery, outcome: Outcome) -> None:
     delivery.attempts += 1
     delivery.processed_at = timezone.now()
     delivery.save(update_fields=["status", "conversation", "message", "reason", "attempts", "processed_at"])
-
-
-def _quarantine(delivery_id: int, reason: str) -> str:
-    with transaction.atomic():
-        delivery = InboundDelivery.objects.select_for_update().get(pk=delivery_id)
-        if delivery.status != DeliveryStatus.RECEIVED:
-            return delivery.status
-        _finish(delivery, Outcome(status=DeliveryStatus.QUARANTINED, reason=reason[:2000]))
-    return DeliveryStatus.QUARANTINED
 
 
 def reprocess_delivery(*, actor: Actor, delivery: InboundDelivery) -> str:
@@ -146,6 +205,7 @@ def process_stale_deliveries(*, now: datetime, limit: int = 500) -> int:
         .order_by("received_at")
         .values_list("pk", flat=True)[:limit]
     )
-    for delivery_id in stale:
-        process_delivery(delivery_id)
+    for start in range(0, len(stale), BATCH_SIZE):
+        chunk = stale[start : start + BATCH_SIZE]
+        _process(InboundDelivery.objects.filter(pk__in=chunk, status=DeliveryStatus.RECEIVED))
     return len(stale)

@@ -16,6 +16,7 @@ from rapport.accounts.models import Team
 from rapport.accounts.permissions import Actor, Perm
 from rapport.commerce.models import Order
 from rapport.core.errors import Conflict, ValidationFailed
+from rapport.core.memo import remember
 from rapport.core.normalise import normalise_email
 from rapport.customers.models import Customer, Tag
 from rapport.desk import blobs, outbound
@@ -68,8 +69,7 @@ class AttachmentInput:
 
 
 def desk_settings() -> DeskSettings:
-    settings, _ = DeskSettings.objects.get_or_create(pk=1)
-    return settings
+    return remember("desk.settings", lambda: DeskSettings.objects.get_or_create(pk=1)[0])
 
 
 def _clean_body(body_text: str, body_html: str) -> tuple[str, str]:

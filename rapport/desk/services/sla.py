@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from rapport.core.memo import remember
 from rapport.desk.business_hours import Calendar, add_business_time, around_the_clock, business_time_between
 from rapport.desk.events import record_conversation_event
 from rapport.desk.models import Conversation, DeskSettings, SlaPolicy, SlaState, Status
@@ -24,12 +25,21 @@ FINISHED_STATUSES = frozenset({Status.CLOSED})
 
 def select_policy(conversation: Conversation) -> SlaPolicy | None:
     """The first active policy, by position, whose priority and customer tag match (blank matches all)."""
-    customer_tag_ids = set(conversation.customer.tags.values_list("pk", flat=True))
-    for policy in SlaPolicy.objects.filter(is_active=True).order_by("position", "id"):
+    policies = remember(
+        "desk.sla_policies",
+        lambda: list(
+            SlaPolicy.objects.filter(is_active=True).select_related("calendar").order_by("position", "id")
+        ),
+    )
+    customer_tag_ids: set[int] | None = None
+    for policy in policies:
         if policy.priority and policy.priority != conversation.priority:
             continue
-        if policy.customer_tag_id is not None and policy.customer_tag_id not in customer_tag_ids:
-            continue
+        if policy.customer_tag_id is not None:
+            if customer_tag_ids is None:
+                customer_tag_ids = set(conversation.customer.tags.values_list("pk", flat=True))
+            if policy.customer_tag_id not in customer_tag_ids:
+                continue
         return policy
     return None
 
@@ -39,7 +49,7 @@ def _calendar(policy: SlaPolicy) -> Calendar:
 
 
 def _near_share() -> float:
-    settings = DeskSettings.objects.filter(pk=1).first()
+    settings = remember("desk.settings.near", lambda: DeskSettings.objects.filter(pk=1).first())
     percent = settings.near_breach_percent if settings else 80
     return min(max(percent, 1), 100) / 100
 

@@ -6,6 +6,7 @@ import asyncio
 import smtplib
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,7 +15,9 @@ from django.db import connections
 
 from rapport.channels.email.listener import MailHandler, make_server_factory
 from rapport.channels.models import DeliveryStatus, InboundDelivery
+from rapport.channels.tasks import process_received_task
 from rapport.channels.tests.factories import MailboxFactory, an_email
+from rapport.desk.models import Conversation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -138,3 +141,45 @@ def test_when_the_message_cannot_be_stored_the_answer_is_451_so_the_sender_retri
         client.sendmail("ada@example.com", ["support@shop.test"], an_email())
 
     assert error.value.smtp_code == 451
+
+
+def test_accepted_mail_queues_a_processing_task_that_processes_it_all(
+    executor: ThreadPoolExecutor,
+) -> None:
+    MailboxFactory(address="support@shop.test")
+    queued: list[float] = []
+    handler = MailHandler(executor=executor, queue_processing=lambda: queued.append(time.monotonic()))
+    with Listener(handler) as running:
+        with running.client() as client:
+            for number in range(5):
+                sender = f"customer{number}@example.com"
+                client.sendmail(
+                    sender,
+                    ["support@shop.test"],
+                    an_email(sender=sender, message_id=f"<burst{number}@example.com>"),
+                )
+        time.sleep(0.3)
+
+    assert 1 <= len(queued) <= 5
+    # What the queued task does (run here, in the test's own connection).
+    process_received_task.enqueue()
+    assert InboundDelivery.objects.filter(status=DeliveryStatus.PROCESSED).count() == 5
+    assert Conversation.objects.count() == 5
+
+
+def test_stored_mail_whose_processing_cannot_be_queued_is_still_accepted(
+    executor: ThreadPoolExecutor,
+) -> None:
+    MailboxFactory(address="support@shop.test")
+
+    def queue_down() -> None:
+        raise OSError("the task queue is unreachable")
+
+    with Listener(MailHandler(executor=executor, queue_processing=queue_down)) as running:
+        with running.client() as client:
+            refused = client.sendmail("ada@example.com", ["support@shop.test"], an_email())
+        time.sleep(0.2)
+
+    assert refused == {}
+    # Kept for the clock's sweep, which processes deliveries whose task never ran.
+    assert InboundDelivery.objects.get().status == DeliveryStatus.RECEIVED
