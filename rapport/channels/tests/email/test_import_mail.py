@@ -214,3 +214,13 @@ def test_the_sender_reader_never_fails_and_gives_an_address_or_nothing(raw: byte
 
     assert sender == "" or "@" in sender
     sender.encode("utf-8")
+
+
+def test_the_command_also_answers_to_import_mail_with_a_hyphen(tmp_path: Path) -> None:
+    path = write_mbox(tmp_path / "old.mbox", [an_email(sender="ada@example.com")])
+
+    call_command(
+        "import-mail", str(path), "--mailbox", "support@shop.test", stdout=StringIO(), stderr=StringIO()
+    )
+
+    assert InboundDelivery.objects.get().status == DeliveryStatus.PROCESSED
