@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench bench-desk bench-inbound clean-data help
+.PHONY: run test lint format bench bench-desk bench-inbound bench-webhooks bench-recovery clean-data help
 
 help:
 	@echo "make run    start Rapport with demo data on http://$(HOST):$(PORT)"
@@ -15,6 +15,8 @@ help:
 	@echo "make bench  seed 100,000 customers / 1,000,000 orders and measure (slow)"
 	@echo "make bench-desk  seed 200,000 conversations / 2,000,000 messages and measure the desk (slow)"
 	@echo "make bench-inbound  inbound email end to end over SMTP on SQLite, against the bare parse rate"
+	@echo "make bench-webhooks  outbound webhook deliveries per second to a local receiver, on SQLite"
+	@echo "make bench-recovery  approval-decision latency (empowerment policy and its queries) on SQLite"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Rapport needs Python 3.11 or newer")'
@@ -60,6 +62,12 @@ bench-desk: $(VENV)/.dev
 
 bench-inbound: $(VENV)/.dev
 	$(BIN)/python bench/inbound_email.py --messages 2000
+
+bench-webhooks: $(VENV)/.dev
+	$(BIN)/python bench/webhooks_outbound.py --events 2000 --workers 4
+
+bench-recovery: $(VENV)/.dev
+	$(BIN)/python bench/recovery_policy.py --decisions 5000
 
 clean-data:
 	rm -rf data

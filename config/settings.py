@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "rapport.commerce",
     "rapport.desk",
     "rapport.channels",
+    "rapport.webhooks",
+    "rapport.recovery",
     "rapport.demo",
     "rapport.api",
 ]
@@ -219,6 +221,10 @@ RAPPORT_SOCIAL_WEBHOOK_SECRET = env_str("RAPPORT_SOCIAL_WEBHOOK_SECRET", "")
 RAPPORT_TWILIO_AUTH_TOKEN = env_str("RAPPORT_TWILIO_AUTH_TOKEN", "")
 # Proxies in front of gunicorn that append to X-Forwarded-For; the widget's rate limits read the client there.
 RAPPORT_PROXY_HOPS = env_int("RAPPORT_PROXY_HOPS", 0, minimum=0)
+# Outbound webhooks (docs/webhooks.md) refuse URLs that resolve to loopback, private, link-local or
+# metadata addresses, except for these hosts (comma-separated names or IP addresses, matched exactly),
+# e.g. "127.0.0.1,store.internal" for a store on the same network.
+RAPPORT_WEBHOOK_ALLOWED_HOSTS = env_list("RAPPORT_WEBHOOK_ALLOWED_HOSTS", [])
 
 # Outbound mail (agents' replies) goes to this SMTP server. With no EMAIL_HOST, replies are written as
 # .eml files into $RAPPORT_DATA_DIR/outbox instead, so the embedded mode works without a mail server.

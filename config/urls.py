@@ -12,5 +12,7 @@ urlpatterns = [
     path("commerce/", include("rapport.commerce.urls")),
     path("desk/", include("rapport.desk.urls")),
     path("channels/", include("rapport.channels.urls")),
+    path("recovery/", include("rapport.recovery.urls")),
+    path("webhooks/", include("rapport.webhooks.urls")),
     path("api/v1/", api.urls),
 ]

@@ -24,6 +24,11 @@ class Perm(StrEnum):
     DESK_ASSIGN = "desk.assign"
     DESK_CONFIGURE = "desk.configure"
     CHANNELS_MANAGE = "channels.manage"
+    WEBHOOKS_MANAGE = "webhooks.manage"
+    RECOVERY_VIEW = "recovery.view"
+    RECOVERY_ACT = "recovery.act"
+    RECOVERY_APPROVE = "recovery.approve"
+    RECOVERY_CONFIGURE = "recovery.configure"
 
 
 # Scopes a token can carry: read or write per domain.
@@ -36,6 +41,9 @@ SCOPES: dict[str, str] = {
     "desk:read": "Read conversations, messages, attachments, macros and views",
     "desk:write": "Open conversations, reply, add notes, change status, tags and assignment",
     "channels:manage": "Read the inbound log and quarantine, download raw input, re-process it",
+    "webhooks:manage": "Register webhook endpoints, read their delivery log, retry failed deliveries",
+    "recovery:read": "Read recovery actions, the approvals queue and empowerment policies",
+    "recovery:write": "Propose, approve, decline and cancel recovery actions; report the store's outcome",
 }
 
 PERMISSION_SCOPE: dict[Perm, str | None] = {
@@ -53,6 +61,13 @@ PERMISSION_SCOPE: dict[Perm, str | None] = {
     Perm.DESK_CONFIGURE: None,
     # Raw inbound mail and webhook bodies hold every customer's words: admins only.
     Perm.CHANNELS_MANAGE: "channels:manage",
+    # Endpoints carry signing secrets and receive every customer event: admins only.
+    Perm.WEBHOOKS_MANAGE: "webhooks:manage",
+    Perm.RECOVERY_VIEW: "recovery:read",
+    Perm.RECOVERY_ACT: "recovery:write",
+    Perm.RECOVERY_APPROVE: "recovery:write",
+    # Empowerment policies are set by a signed-in admin; tokens may read them (recovery:read) only.
+    Perm.RECOVERY_CONFIGURE: None,
     # Managing staff and tokens needs a signed-in person; no token scope grants it.
     Perm.STAFF_MANAGE: None,
     Perm.TOKENS_OWN: None,
@@ -72,6 +87,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.DESK_VIEW,
             Perm.DESK_WORK,
             Perm.DESK_ASSIGN,
+            Perm.RECOVERY_VIEW,
+            Perm.RECOVERY_ACT,
+            Perm.RECOVERY_APPROVE,
         }
     ),
     Role.AGENT: frozenset(
@@ -82,9 +100,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.TOKENS_OWN,
             Perm.DESK_VIEW,
             Perm.DESK_WORK,
+            Perm.RECOVERY_VIEW,
+            Perm.RECOVERY_ACT,
         }
     ),
-    Role.ANALYST: frozenset({Perm.CUSTOMERS_VIEW, Perm.COMMERCE_VIEW, Perm.TOKENS_OWN, Perm.DESK_VIEW}),
+    Role.ANALYST: frozenset(
+        {Perm.CUSTOMERS_VIEW, Perm.COMMERCE_VIEW, Perm.TOKENS_OWN, Perm.DESK_VIEW, Perm.RECOVERY_VIEW}
+    ),
 }
 
 

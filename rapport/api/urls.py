@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from rapport.accounts.permissions import SCOPES
 from rapport.api.auth import SessionAuth, TokenAuth
 from rapport.api.openapi import RapportAPI
 from rapport.api.problems import install_problem_handlers
 from rapport.api.rendering import RapportJSONRenderer
 from rapport.api.v1 import audit, channels, commerce, customers, desk
+from rapport.api.v1 import recovery as recovery_api
+from rapport.api.v1 import webhooks as webhooks_api
 
 api = RapportAPI(
     title="Rapport API",
@@ -14,9 +17,8 @@ api = RapportAPI(
     description=(
         "Customers, identities, notes, products, orders, shipments and wishlists; the service desk's "
         "conversations, messages, notes, assignment, status, tags, macros, search and event stream. "
-        "Authenticate with `Authorization: Bearer <token>` (scopes: customers:read, customers:write, "
-        "commerce:read, commerce:write, audit:read, desk:read, desk:write) or a signed-in session with "
-        "the CSRF token on writes. "
+        f"Authenticate with `Authorization: Bearer <token>` (scopes: {', '.join(SCOPES)}) or a "
+        "signed-in session with the CSRF token on writes. "
         "Errors are RFC 9457 problem documents with a stable `code`. "
         "Lists take `limit` (default 50, at most 200) and `offset` and answer `{count, items}`. "
         "Money is a decimal string; times are ISO 8601 with a time zone."
@@ -31,3 +33,5 @@ api.add_router("", commerce.router)
 api.add_router("", audit.router)
 api.add_router("", desk.router)
 api.add_router("", channels.router)
+api.add_router("", recovery_api.router)
+api.add_router("", webhooks_api.router)

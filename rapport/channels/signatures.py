@@ -8,7 +8,6 @@ sender can act on, and nothing of it is kept.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import time
@@ -20,12 +19,14 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error
 from django.http import HttpRequest, HttpResponse
 
+# Signing lives in core, shared with outbound webhooks; these names stay importable from here.
+from rapport.core.standard_webhooks import SecretError, secret_key, standard_signature
+
 # Standard Webhooks: a timestamp further than this from our clock is refused, so a captured request
 # cannot be replayed later (the signature covers the timestamp).
 TOLERANCE_SECONDS = 5 * 60
 # Our documented payloads are a few hundred bytes; this leaves room and refuses abuse before hashing.
 MAX_BODY_BYTES = 256 * 1024
-SECRET_PREFIX = "whsec_"  # noqa: S105 - the format's public marker, not a secret
 
 
 class WebhookRefused(Exception):
@@ -42,29 +43,6 @@ class WebhookRefused(Exception):
 
 class SignatureError(ValueError):
     """The signature, its headers or its timestamp do not authenticate the body."""
-
-
-class SecretError(ValueError):
-    """A configured secret cannot be used (not base64 after whsec_, or empty)."""
-
-
-def secret_key(secret: str) -> bytes:
-    """The HMAC key of a Standard Webhooks secret: the bytes behind "whsec_<base64>"."""
-    encoded = secret.strip().removeprefix(SECRET_PREFIX)
-    try:
-        key = base64.b64decode(encoded, validate=True)
-    except (binascii.Error, ValueError) as error:
-        raise SecretError("the webhook secret is not whsec_ followed by base64") from error
-    if not key:
-        raise SecretError("the webhook secret is empty")
-    return key
-
-
-def standard_signature(*, secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
-    """The webhook-signature value a sender computes: "v1," and the base64 HMAC-SHA256."""
-    signed = f"{msg_id}.{timestamp}.".encode() + body
-    digest = hmac.new(secret_key(secret), signed, hashlib.sha256).digest()
-    return "v1," + base64.b64encode(digest).decode("ascii")
 
 
 def verify_standard_webhook(

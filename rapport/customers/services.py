@@ -200,6 +200,17 @@ def update_customer(*, actor: Actor | None, customer: Customer, **changes: Any) 
                     summary=f"Associate set to {who}",
                     actor=actor,
                 )
+            details = sorted(set(new) - {"associate"})
+            if details:
+                # Names only: the values are in the audit log, for those allowed to read it.
+                labels = ", ".join(field.replace("_", " ") for field in details)
+                record_event(
+                    customer=locked,
+                    kind="customer.updated",
+                    summary=f"Details changed: {labels}",
+                    actor=actor,
+                    data={"fields": details},
+                )
     return locked
 
 

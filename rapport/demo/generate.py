@@ -50,6 +50,7 @@ from rapport.demo.behaviour import simulate_purchases
 from rapport.demo.catalogue import CATEGORIES, ProductSpec, make_catalogue
 from rapport.demo.channels import configure_channels, last_outbound_id, settle_demo_replies
 from rapport.demo.desk import configure_desk, seed_conversations
+from rapport.demo.recovery import configure_recovery, seed_recovery
 from rapport.demo.world import (
     CULTURE_WEIGHTS,
     CULTURES,
@@ -787,6 +788,9 @@ def generate(
             )
             settle_demo_replies(after_id=before)
             bar.close()
+        with generator.timed("recovery"):
+            configure_recovery(users)
+            result.counts["recovery_actions"] = seed_recovery(users=users, seed=seed)
         AuditEntry.objects.create(
             actor_label="system",
             via="system",

@@ -66,6 +66,21 @@ PAGES: dict[str, tuple[set[str], str]] = {
     "channels:widget_list": ({Role.ADMIN}, ""),
     "channels:widget_new": ({Role.ADMIN}, ""),
     "channels:widget_edit": ({Role.ADMIN}, "widget"),
+    # outbound webhooks: endpoints show their signing secret, the log every customer event: admins only
+    "webhooks:endpoints": ({Role.ADMIN}, ""),
+    "webhooks:endpoint_new": ({Role.ADMIN}, ""),
+    "webhooks:endpoint": ({Role.ADMIN}, "webhook_endpoint"),
+    "webhooks:delivery_log": ({Role.ADMIN}, "webhook_endpoint"),
+    "webhooks:delivery": ({Role.ADMIN}, "webhook_delivery"),
+    # recovery: the panel, an action and the report for everyone who reads the desk; the queue for those
+    # who approve; empowerment policies for admins
+    "recovery:conversation_panel": (ALL, "conversation"),
+    "recovery:action": (ALL, "recovery_action"),
+    "recovery:approvals": ({Role.ADMIN, Role.LEAD}, ""),
+    "recovery:report": (ALL, ""),
+    "recovery:policies": ({Role.ADMIN}, ""),
+    "recovery:policy_new": ({Role.ADMIN}, ""),
+    "recovery:policy": ({Role.ADMIN}, "recovery_policy"),
 }
 # POST-only or public endpoints, covered by their own modules' tests.
 NOT_PAGES = {
@@ -123,6 +138,15 @@ NOT_PAGES = {
     "channels:widget_chat_poll",
     "channels:widget_chat_typing",
     "channels:widget_callback",
+    # recovery actions, POST only: rapport/recovery/tests/test_views.py
+    "recovery:propose",
+    "recovery:decide",
+    "recovery:cancel",
+    "recovery:outcome",
+    # webhook actions, POST only: rapport/webhooks/tests/test_views.py
+    "webhooks:endpoint_rotate_secret",
+    "webhooks:endpoint_test",
+    "webhooks:delivery_retry",
 }
 
 
@@ -191,6 +215,25 @@ def _url(name: str, arg_kind: str) -> str:
 
         delivery, _ = store_delivery(kind="email", source="support@shop.test", raw=b"Subject: hi\r\n\r\nhi")
         return reverse(name, args=[delivery.pk])
+    if arg_kind in ("webhook_endpoint", "webhook_delivery"):
+        from rapport.webhooks.services.outbox import publish_event
+        from rapport.webhooks.tests.factories import EndpointFactory
+
+        endpoint = EndpointFactory()
+        if arg_kind == "webhook_endpoint":
+            return reverse(name, args=[endpoint.pk])
+        event = publish_event(event_type="webhook.test", payload={}, endpoint_ids=[endpoint.pk])
+        return reverse(name, args=[event.deliveries.get().pk])
+    if arg_kind == "recovery_action":
+        from rapport.accounts.permissions import Actor
+        from rapport.recovery.tests.factories import propose
+
+        action = propose(Actor(user=UserFactory(role=Role.AGENT)), customer=CustomerFactory(), amount="5")
+        return reverse(name, args=[action.pk])
+    if arg_kind == "recovery_policy":
+        from rapport.recovery.tests.factories import PolicyFactory
+
+        return reverse(name, args=[PolicyFactory().pk])
     if arg_kind in DESK_CONFIG_ARGS:
         from rapport.desk.tests import factories
 

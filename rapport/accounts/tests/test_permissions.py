@@ -23,6 +23,9 @@ MATRIX = {
         Perm.DESK_VIEW,
         Perm.DESK_WORK,
         Perm.DESK_ASSIGN,
+        Perm.RECOVERY_VIEW,
+        Perm.RECOVERY_ACT,
+        Perm.RECOVERY_APPROVE,
     },
     Role.AGENT: {
         Perm.CUSTOMERS_VIEW,
@@ -31,8 +34,16 @@ MATRIX = {
         Perm.TOKENS_OWN,
         Perm.DESK_VIEW,
         Perm.DESK_WORK,
+        Perm.RECOVERY_VIEW,
+        Perm.RECOVERY_ACT,
     },
-    Role.ANALYST: {Perm.CUSTOMERS_VIEW, Perm.COMMERCE_VIEW, Perm.TOKENS_OWN, Perm.DESK_VIEW},
+    Role.ANALYST: {
+        Perm.CUSTOMERS_VIEW,
+        Perm.COMMERCE_VIEW,
+        Perm.TOKENS_OWN,
+        Perm.DESK_VIEW,
+        Perm.RECOVERY_VIEW,
+    },
 }
 
 
@@ -65,5 +76,5 @@ def test_deactivated_user_can_do_nothing() -> None:
 
 
 def test_scopes_offered_to_each_role() -> None:
-    assert scopes_for_role(Role.ANALYST) == ["customers:read", "commerce:read", "desk:read"]
+    assert scopes_for_role(Role.ANALYST) == ["customers:read", "commerce:read", "desk:read", "recovery:read"]
     assert "audit:read" in scopes_for_role(Role.ADMIN)

@@ -159,6 +159,18 @@ def test_update_customer_records_only_what_changed(agent: Actor, lead_user: obje
     assert entry.before == {"name": "Old", "associate": None}
     assert entry.after == {"name": "New", "associate": lead_user.pk}  # type: ignore[attr-defined]
     assert TimelineEvent.objects.filter(customer=customer, kind="customer.associate_changed").exists()
+    details = TimelineEvent.objects.get(customer=customer, kind="customer.updated")
+    assert details.summary == "Details changed: name"
+    assert details.data == {"fields": ["name"]}
+
+
+def test_an_update_that_changes_nothing_adds_nothing_to_the_timeline(agent: Actor) -> None:
+    customer = CustomerFactory(name="Same", language="en")
+    before = TimelineEvent.objects.filter(customer=customer).count()
+
+    services.update_customer(actor=agent, customer=customer, name="Same", language="en")
+
+    assert TimelineEvent.objects.filter(customer=customer).count() == before
 
 
 def test_update_customer_refuses_unknown_time_zone(agent: Actor) -> None:

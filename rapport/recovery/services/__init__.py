@@ -1,0 +1,1 @@
+"""Writes of the recovery app: actions through their life (actions.py), empowerment policies (policies.py)."""

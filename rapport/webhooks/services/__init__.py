@@ -1,0 +1,1 @@
+"""Writes of the webhooks app: endpoints, the outbox, and delivery attempts."""
