@@ -78,11 +78,11 @@ def test_a_processor_that_fails_halfway_leaves_none_of_its_writes_and_spares_the
 
     monkeypatch.setitem(
         protocol._CHANNELS,
-        "test-broken",
+        "broken",
         protocol.ChannelProcessing(read=None, process=lambda delivery, _: half_written(delivery)),
     )
     stored(an_email(sender="ada@example.com"))
-    failing = stored(b"anything", kind="test-broken")
+    failing = stored(b"anything", kind="broken")
     stored(an_email(sender="bob@example.com"))
 
     assert process_received() == 3
