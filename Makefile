@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench bench-desk bench-inbound bench-webhooks bench-recovery clean-data help
+.PHONY: run test lint format bench bench-desk bench-inbound bench-webhooks bench-recovery bench-listening clean-data help
 
 help:
 	@echo "make run    start Rapport with demo data on http://$(HOST):$(PORT)"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench-inbound  inbound email end to end over SMTP on SQLite, against the bare parse rate"
 	@echo "make bench-webhooks  outbound webhook deliveries per second to a local receiver, on SQLite"
 	@echo "make bench-recovery  approval-decision latency (empowerment policy and its queries) on SQLite"
+	@echo "make bench-listening  sentiment and intent speed on one core, model memory, spike detection over a year"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Rapport needs Python 3.11 or newer")'
@@ -68,6 +69,9 @@ bench-webhooks: $(VENV)/.dev
 
 bench-recovery: $(VENV)/.dev
 	$(BIN)/python bench/recovery_policy.py --decisions 5000
+
+bench-listening: $(VENV)/.dev
+	$(BIN)/python bench/listening.py --write-docs
 
 clean-data:
 	rm -rf data

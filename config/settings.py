@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "rapport.channels",
     "rapport.webhooks",
     "rapport.recovery",
+    "rapport.listening",
     "rapport.demo",
     "rapport.api",
 ]

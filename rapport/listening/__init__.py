@@ -1,0 +1,1 @@
+"""Listening: sentiment, intent and defection signals, surveys, mention spikes and themes."""

@@ -1,0 +1,1 @@
+"""Pure numerical code of the listening app: plain Python, numpy and scikit-learn; no Django."""
