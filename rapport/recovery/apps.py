@@ -7,9 +7,11 @@ class RecoveryConfig(AppConfig):
 
     def ready(self) -> None:
         from rapport.customers.merge import register_merge_step
-        from rapport.recovery.services.actions import move_recovery_records
+        from rapport.desk.services.merge import register_conversation_merge_step
+        from rapport.recovery.services.actions import move_conversation_actions, move_recovery_records
 
         register_merge_step("recovery", move_recovery_records)
+        register_conversation_merge_step("recovery", move_conversation_actions)
         if apps.is_installed("rapport.webhooks"):
             from rapport.recovery import webhooks
 

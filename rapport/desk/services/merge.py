@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import timezone
@@ -12,6 +14,16 @@ from rapport.customers.models import Customer
 from rapport.desk.events import record_conversation_event
 from rapport.desk.models import Conversation, Message, MessageKind, Status
 from rapport.desk.services import routing, sla
+
+# What other apps keep on a conversation (recovery actions, say) follows a merge: each registers a step
+# that moves its records from the merged-away conversation to the one it went into, and counts them.
+ConversationMergeStep = Callable[[Conversation, Conversation], dict[str, int]]
+
+_merge_steps: dict[str, ConversationMergeStep] = {}
+
+
+def register_conversation_merge_step(name: str, step: ConversationMergeStep) -> None:
+    _merge_steps[name] = step
 
 
 def _recount(conversation: Conversation) -> None:
@@ -57,6 +69,11 @@ def merge_conversations(*, actor: Actor, source: Conversation, target: Conversat
         raise Conflict("cannot merge into a closed conversation", code="conversation_closed")
     now = timezone.now()
     moved = Message.objects.filter(conversation=source).update(conversation=target)
+    moved_by_apps = {
+        f"{name}.{what}": count
+        for name, step in _merge_steps.items()
+        for what, count in step(source, target).items()
+    }
     target.tags.add(*source.tags.all())
     target.orders.add(*source.orders.all())
     target.participants = list(dict.fromkeys([*target.participants, *source.participants]))
@@ -80,14 +97,14 @@ def merge_conversations(*, actor: Actor, source: Conversation, target: Conversat
         kind="conversation.merged",
         summary=f"Merged into conversation {target.pk}: {target.subject}",
         actor=actor,
-        data={"into": target.pk, "messages": moved},
+        data={"into": target.pk, "messages": moved, **moved_by_apps},
     )
     record_conversation_event(
         conversation=target,
         kind="conversation.merged_in",
         summary=f"Conversation {source.pk} merged in ({moved} messages): {source.subject}",
         actor=actor,
-        data={"from": source.pk, "messages": moved},
+        data={"from": source.pk, "messages": moved, **moved_by_apps},
     )
     return target
 

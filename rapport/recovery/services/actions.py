@@ -588,6 +588,11 @@ def mark_undeliverable(*, action_id: int) -> RecoveryAction | None:
     return action
 
 
+def move_conversation_actions(source: Conversation, target: Conversation) -> dict[str, int]:
+    """Conversation merge step: the actions follow the messages into the conversation that remains."""
+    return {"actions": RecoveryAction.objects.filter(conversation=source).update(conversation=target)}
+
+
 def move_recovery_records(source: Customer, target: Customer) -> dict[str, int]:
     """Customer merge step: the merged-away customer's recovery actions now belong to the survivor."""
     return {"actions": RecoveryAction.objects.filter(customer=source).update(customer=target)}

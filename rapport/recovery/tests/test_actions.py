@@ -531,3 +531,21 @@ def test_a_conversation_with_another_customer_is_refused(agent: Actor) -> None:
 def test_an_analyst_cannot_propose(analyst: Actor) -> None:
     with pytest.raises(PermissionDenied):
         propose(analyst, customer=CustomerFactory(), amount="5")
+
+
+# Conversation merges
+
+
+def test_when_a_conversation_is_merged_its_actions_follow_it_into_the_one_that_remains(agent: Actor) -> None:
+    from rapport.desk.services.merge import merge_conversations
+
+    first = a_conversation()
+    second = a_conversation(customer=first.customer)
+    action = propose(agent, conversation=first, amount="10")
+
+    merge_conversations(actor=agent, source=first, target=second)
+
+    action.refresh_from_db()
+    assert action.conversation_id == second.pk
+    merged_in = ConversationEvent.objects.get(conversation=second, kind="conversation.merged_in")
+    assert merged_in.data["recovery.actions"] == 1
