@@ -140,7 +140,10 @@ def test_a_reply_over_a_new_customer_message_asks_first_and_keeps_draft_and_file
     label.write_text("tracking JD0042")
     page.locator("#id_attachments").set_input_files(str(label))
 
-    # The customer writes while Maria is still on the page.
+    # The customer writes while Maria is still on the page. The test writes from its own thread, and the
+    # in-memory test database refuses (rather than waits for) a request that meets that write, so the
+    # write waits until the page's first presence poll is done; the next comes ten seconds later.
+    page.wait_for_load_state("networkidle")
     receive_message(conversation=conversation, body_text="Actually, please cancel it.")
     page.get_by_role("button", name="Send", exact=True).click()
 
