@@ -38,12 +38,15 @@
     });
   }
 
-  // The inbound log: deliveries per hour, stacked by status (processed, ignored, quarantined, waiting).
-  var STATUS_COLOURS = { processed: "#7aa2ff", ignored: "#b8c0cc", quarantined: "#e5484d", received: "#f5a524" };
+  // Counts per hour stacked by outcome: the inbound log (by status) and the webhook delivery log.
+  var STATUS_COLOURS = {
+    processed: "#7aa2ff", ignored: "#b8c0cc", quarantined: "#e5484d", received: "#f5a524",
+    delivered: "#7aa2ff", failed: "#e5484d",
+  };
 
-  function drawInbound() {
-    var canvas = document.getElementById("inbound-chart");
-    var source = document.getElementById("inbound-data");
+  function drawStackedHours(canvasId, sourceId, key) {
+    var canvas = document.getElementById(canvasId);
+    var source = document.getElementById(sourceId);
     if (!canvas || !source || typeof Chart === "undefined" || canvas.dataset.drawn) return;
     var data = JSON.parse(source.textContent);
     canvas.dataset.drawn = "1";
@@ -52,7 +55,7 @@
       data: {
         labels: data.labels,
         datasets: data.series.map(function (serie) {
-          return { label: serie.label, data: serie.counts, backgroundColor: STATUS_COLOURS[serie.status] || "#999" };
+          return { label: serie.label, data: serie.counts, backgroundColor: STATUS_COLOURS[serie[key]] || "#999" };
         }),
       },
       options: {
@@ -69,7 +72,8 @@
 
   function drawAll() {
     drawSpend();
-    drawInbound();
+    drawStackedHours("inbound-chart", "inbound-data", "status");
+    drawStackedHours("webhook-chart", "webhook-data", "outcome");
   }
 
   document.addEventListener("DOMContentLoaded", drawAll);
