@@ -14,5 +14,6 @@ urlpatterns = [
     path("channels/", include("rapport.channels.urls")),
     path("recovery/", include("rapport.recovery.urls")),
     path("webhooks/", include("rapport.webhooks.urls")),
+    path("listening/", include("rapport.listening.urls")),
     path("api/v1/", api.urls),
 ]

@@ -29,6 +29,9 @@ class Perm(StrEnum):
     RECOVERY_ACT = "recovery.act"
     RECOVERY_APPROVE = "recovery.approve"
     RECOVERY_CONFIGURE = "recovery.configure"
+    LISTENING_VIEW = "listening.view"
+    LISTENING_MANAGE = "listening.manage"
+    LISTENING_CONFIGURE = "listening.configure"
 
 
 # Scopes a token can carry: read or write per domain.
@@ -44,6 +47,8 @@ SCOPES: dict[str, str] = {
     "webhooks:manage": "Register webhook endpoints, read their delivery log, retry failed deliveries",
     "recovery:read": "Read recovery actions, the approvals queue and empowerment policies",
     "recovery:write": "Propose, approve, decline and cancel recovery actions; report the store's outcome",
+    "listening:read": "Score texts; read sentiment, surveys, themes, mention volume, alerts and follow-ups",
+    "listening:write": "Acknowledge any alert, close any follow-up, retrain tag suggestions",
 }
 
 PERMISSION_SCOPE: dict[Perm, str | None] = {
@@ -68,6 +73,10 @@ PERMISSION_SCOPE: dict[Perm, str | None] = {
     Perm.RECOVERY_APPROVE: "recovery:write",
     # Empowerment policies are set by a signed-in admin; tokens may read them (recovery:read) only.
     Perm.RECOVERY_CONFIGURE: None,
+    Perm.LISTENING_VIEW: "listening:read",
+    Perm.LISTENING_MANAGE: "listening:write",
+    # Survey timing and alert mail are set by a signed-in admin.
+    Perm.LISTENING_CONFIGURE: None,
     # Managing staff and tokens needs a signed-in person; no token scope grants it.
     Perm.STAFF_MANAGE: None,
     Perm.TOKENS_OWN: None,
@@ -90,6 +99,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.RECOVERY_VIEW,
             Perm.RECOVERY_ACT,
             Perm.RECOVERY_APPROVE,
+            Perm.LISTENING_VIEW,
+            Perm.LISTENING_MANAGE,
         }
     ),
     Role.AGENT: frozenset(
@@ -102,10 +113,18 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.DESK_WORK,
             Perm.RECOVERY_VIEW,
             Perm.RECOVERY_ACT,
+            Perm.LISTENING_VIEW,
         }
     ),
     Role.ANALYST: frozenset(
-        {Perm.CUSTOMERS_VIEW, Perm.COMMERCE_VIEW, Perm.TOKENS_OWN, Perm.DESK_VIEW, Perm.RECOVERY_VIEW}
+        {
+            Perm.CUSTOMERS_VIEW,
+            Perm.COMMERCE_VIEW,
+            Perm.TOKENS_OWN,
+            Perm.DESK_VIEW,
+            Perm.RECOVERY_VIEW,
+            Perm.LISTENING_VIEW,
+        }
     ),
 }
 

@@ -26,6 +26,8 @@ MATRIX = {
         Perm.RECOVERY_VIEW,
         Perm.RECOVERY_ACT,
         Perm.RECOVERY_APPROVE,
+        Perm.LISTENING_VIEW,
+        Perm.LISTENING_MANAGE,
     },
     Role.AGENT: {
         Perm.CUSTOMERS_VIEW,
@@ -36,6 +38,7 @@ MATRIX = {
         Perm.DESK_WORK,
         Perm.RECOVERY_VIEW,
         Perm.RECOVERY_ACT,
+        Perm.LISTENING_VIEW,
     },
     Role.ANALYST: {
         Perm.CUSTOMERS_VIEW,
@@ -43,6 +46,7 @@ MATRIX = {
         Perm.TOKENS_OWN,
         Perm.DESK_VIEW,
         Perm.RECOVERY_VIEW,
+        Perm.LISTENING_VIEW,
     },
 }
 
@@ -76,5 +80,11 @@ def test_deactivated_user_can_do_nothing() -> None:
 
 
 def test_scopes_offered_to_each_role() -> None:
-    assert scopes_for_role(Role.ANALYST) == ["customers:read", "commerce:read", "desk:read", "recovery:read"]
+    assert scopes_for_role(Role.ANALYST) == [
+        "customers:read",
+        "commerce:read",
+        "desk:read",
+        "recovery:read",
+        "listening:read",
+    ]
     assert "audit:read" in scopes_for_role(Role.ADMIN)
