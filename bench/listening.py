@@ -63,6 +63,12 @@ def main() -> None:
     parser.add_argument("--latency-sample", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument(
+        "--dashboard",
+        action="store_true",
+        help="also time the listening dashboard over a generated data set (an in-memory test database)",
+    )
+    parser.add_argument("--dashboard-requests", type=int, default=30)
     args = parser.parse_args()
 
     if hasattr(os, "sched_setaffinity"):
@@ -157,6 +163,113 @@ def main() -> None:
     print(body)
     if args.write_docs:
         print(f"wrote {write_block('bench', body)}")
+    if args.dashboard:
+        print(dashboard_figures(args.dashboard_requests, args.seed))
+
+
+def dashboard_figures(requests: int, seed: int) -> str:
+    """The dashboard page and the spike check over a generated data set: 90 days of messages with
+    sentiment, survey answers, and 118 days of hourly mentions (with one storm), in an in-memory
+    SQLite test database. Prints p50/p95 of the page with a 90-day range, and the spike check's time."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+    from django.utils import timezone
+
+    setup_test_environment()
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+
+    from rapport.accounts.models import Role, User
+    from rapport.channels.models import SocialMention
+    from rapport.customers.models import Customer
+    from rapport.desk.models import Conversation, Message
+    from rapport.listening.models import MessageSignal
+    from rapport.listening.services.mentions import check_mention_spikes, hour_floor
+    from rapport.listening.tests import factories_dashboard as make
+
+    rng = np.random.default_rng(seed)
+    now = timezone.now()
+    lead = User.objects.create_user(email="lead@bench.test", password="x", role=Role.LEAD)
+    customer = Customer.objects.create(name="Bench customer")
+    conversation = Conversation.objects.create(customer=customer, channel="email", subject="bench")
+    messages = Message.objects.bulk_create(
+        [
+            Message(conversation=conversation, kind="inbound", channel="email", body_text="hello")
+            for _ in range(20_000)
+        ],
+        batch_size=2000,
+    )
+    scores = rng.uniform(-1, 1, len(messages))
+    MessageSignal.objects.bulk_create(
+        [
+            MessageSignal(
+                message=message,
+                written_at=now - timedelta(minutes=int(rng.integers(0, 90 * 24 * 60))),
+                sentiment_score=float(score),
+                sentiment_label="positive" if score > 0.05 else "negative" if score < -0.05 else "neutral",
+                model_version="bench",
+            )
+            for message, score in zip(messages, scores, strict=True)
+        ],
+        batch_size=2000,
+    )
+    for _ in range(2000):
+        kind = str(rng.choice(["csat", "ces", "nps"]))
+        score = int(
+            rng.integers(1, 6)
+            if kind == "csat"
+            else rng.integers(1, 8)
+            if kind == "ces"
+            else rng.integers(0, 11)
+        )
+        make.survey_answer(
+            kind, score, at=now - timedelta(minutes=int(rng.integers(0, 90 * 24 * 60))), agent=lead
+        )
+    hours = 118 * 24
+    start = hour_floor(now) - timedelta(hours=hours - 1)
+    counts = rng.poisson(4 + 8 * np.exp(-((((np.arange(hours) % 24) - 14) / 4) ** 2)))
+    counts[-2] += 120
+    make.hourly_mentions(start, [int(n) for n in counts])
+    mentions = SocialMention.objects.count()
+
+    started = time.perf_counter()
+    raised = check_mention_spikes(now=now)
+    spike_check_s = time.perf_counter() - started
+
+    client = Client()
+    client.force_login(lead)
+    client.get("/listening/?days=90")
+    timings = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get("/listening/?days=90")
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    return "\n".join(
+        [
+            "",
+            f"### Listening dashboard over generated data ({datetime.now(UTC).date().isoformat()})",
+            "",
+            f"In-memory SQLite: {len(messages):,} scored messages, 2,000 survey answers over 90 days, "
+            f"{mentions:,} mentions over {hours:,} hours.",
+            "",
+            "| what | figure |",
+            "|---|---|",
+            f"| dashboard page, 90 days, p50 / p95 of {requests} requests "
+            f"| {statistics.median(timings):.0f} ms / {float(np.percentile(timings, 95)):.0f} ms |",
+            f"| spike check (hourly GROUP BY over 4 weeks + 1 day, test, alert) "
+            f"| {spike_check_s * 1000:.0f} ms ({len(raised)} alert raised) |",
+        ]
+    )
 
 
 if __name__ == "__main__":

@@ -227,6 +227,13 @@ RAPPORT_PROXY_HOPS = env_int("RAPPORT_PROXY_HOPS", 0, minimum=0)
 # e.g. "127.0.0.1,store.internal" for a store on the same network.
 RAPPORT_WEBHOOK_ALLOWED_HOSTS = env_list("RAPPORT_WEBHOOK_ALLOWED_HOSTS", [])
 
+# Where customers and staff reach Rapport: links in survey invitations and alert mail start with it.
+RAPPORT_PUBLIC_URL = env_str("RAPPORT_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+if not RAPPORT_PUBLIC_URL.startswith(("http://", "https://")):
+    raise ConfigurationError(f"RAPPORT_PUBLIC_URL must begin with http:// or https://: {RAPPORT_PUBLIC_URL}")
+if PRODUCTION and not RAPPORT_PUBLIC_URL.startswith("https://"):
+    raise ConfigurationError("RAPPORT_PUBLIC_URL must be an https:// address when RAPPORT_ENV=production")
+
 # Outbound mail (agents' replies) goes to this SMTP server. With no EMAIL_HOST, replies are written as
 # .eml files into $RAPPORT_DATA_DIR/outbox instead, so the embedded mode works without a mail server.
 EMAIL_HOST = env_str("EMAIL_HOST")

@@ -15,5 +15,6 @@ urlpatterns = [
     path("recovery/", include("rapport.recovery.urls")),
     path("webhooks/", include("rapport.webhooks.urls")),
     path("listening/", include("rapport.listening.urls")),
+    path("survey/", include("rapport.listening.public_urls")),
     path("api/v1/", api.urls),
 ]

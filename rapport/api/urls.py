@@ -7,8 +7,10 @@ from rapport.api.auth import SessionAuth, TokenAuth
 from rapport.api.openapi import RapportAPI
 from rapport.api.problems import install_problem_handlers
 from rapport.api.rendering import RapportJSONRenderer
-from rapport.api.v1 import audit, channels, commerce, customers, desk
+from rapport.api.v1 import audit, channels, commerce, customers, desk, listening_reports
+from rapport.api.v1 import listening as listening_api
 from rapport.api.v1 import recovery as recovery_api
+from rapport.api.v1 import surveys as surveys_api
 from rapport.api.v1 import webhooks as webhooks_api
 
 api = RapportAPI(
@@ -35,3 +37,6 @@ api.add_router("", desk.router)
 api.add_router("", channels.router)
 api.add_router("", recovery_api.router)
 api.add_router("", webhooks_api.router)
+api.add_router("", listening_api.router)
+api.add_router("", surveys_api.router)
+api.add_router("", listening_reports.router)

@@ -50,6 +50,7 @@ from rapport.demo.behaviour import simulate_purchases
 from rapport.demo.catalogue import CATEGORIES, ProductSpec, make_catalogue
 from rapport.demo.channels import configure_channels, last_outbound_id, settle_demo_replies
 from rapport.demo.desk import configure_desk, seed_conversations
+from rapport.demo.listening import seed_listening
 from rapport.demo.recovery import configure_recovery, seed_recovery
 from rapport.demo.world import (
     CULTURE_WEIGHTS,
@@ -791,6 +792,10 @@ def generate(
         with generator.timed("recovery"):
             configure_recovery(users)
             result.counts["recovery_actions"] = seed_recovery(users=users, seed=seed)
+        with generator.timed("listening"):
+            result.counts.update(seed_listening(now=generator.now, seed=seed))
+            # Listening writes to the timeline too (surveys sent and answered, alerts, follow-ups).
+            result.counts["timeline_events"] = TimelineEvent.objects.count()
         AuditEntry.objects.create(
             actor_label="system",
             via="system",

@@ -81,7 +81,7 @@ class ListeningSettings(models.Model):
     """One row: which sentiment model scores, how surveys are sent, how alerts reach people. Admins set it."""
 
     sentiment_engine = models.CharField(
-        max_length=10, choices=SentimentEngine.choices, default=SentimentEngine.TRAINED
+        max_length=10, choices=SentimentEngine.choices, default=SentimentEngine.VADER
     )
     csat_enabled = models.BooleanField(default=True)
     # Minutes after a conversation is resolved before the CSAT invitation goes out (a reopen cancels it).
@@ -161,6 +161,8 @@ class SurveyInvitation(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()
     failure = models.CharField(max_length=300, blank=True)
+    # Sending attempts so far: a failed send is tried again, a few times at most.
+    attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -81,6 +81,22 @@ PAGES: dict[str, tuple[set[str], str]] = {
     "recovery:policies": ({Role.ADMIN}, ""),
     "recovery:policy_new": ({Role.ADMIN}, ""),
     "recovery:policy": ({Role.ADMIN}, "recovery_policy"),
+    # listening signals: the conversation panel and the customer's trend for every role; the tagger page for
+    # those who manage listening
+    "listening:conversation_signals": (ALL, "conversation"),
+    "listening:customer_sentiment": (ALL, "customer"),
+    "listening:tags": ({Role.ADMIN, Role.LEAD}, ""),
+    # survey follow-ups: everyone sees their own (leads and admins all); survey settings: admins
+    "listening:follow_ups": (ALL, ""),
+    "listening:survey_settings": ({Role.ADMIN}, ""),
+    # listening dashboard, alerts list, themes, mention volume and survey report (with CSV) for every role;
+    # per-agent rows are narrowed inside the report (rapport/listening/tests/test_reports_dashboard.py)
+    "listening:dashboard": (ALL, ""),
+    "listening:alerts": (ALL, ""),
+    "listening:themes": (ALL, ""),
+    "listening:mention_volume": (ALL, ""),
+    "listening:survey_report": (ALL, ""),
+    "listening:survey_report_csv": (ALL, ""),
 }
 # POST-only or public endpoints, covered by their own modules' tests.
 NOT_PAGES = {
@@ -143,10 +159,21 @@ NOT_PAGES = {
     "recovery:decide",
     "recovery:cancel",
     "recovery:outcome",
+    # training the tagger, POST only: rapport/listening/tests/test_views_signals.py
+    "listening:train_tags",
     # webhook actions, POST only: rapport/webhooks/tests/test_views.py
     "webhooks:endpoint_rotate_secret",
     "webhooks:endpoint_test",
     "webhooks:delivery_retry",
+    # marking a follow-up done, POST only: rapport/listening/tests/test_follow_ups_views.py
+    "listening:follow_up_done",
+    # one alert's page is 404 to all but its recipient and the leads; acknowledging and refreshing themes
+    # are POST only: rapport/listening/tests/test_alerts_dashboard.py, test_views_dashboard.py
+    "listening:alert",
+    "listening:alert_acknowledge",
+    "listening:themes_refresh",
+    # the customer's survey page, public with its token: rapport/listening/tests/test_public_survey.py
+    "survey:answer",
 }
 
 

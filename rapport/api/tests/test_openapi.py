@@ -159,6 +159,15 @@ FUZZED = {
     f"POST {API}/recovery/actions",
     f"GET {API}/recovery/actions/{{action_id}}",
     f"GET {API}/recovery/policies",
+    f"POST {API}/listening/sentiment",
+    f"GET {API}/listening/conversations/{{conversation_id}}/signals",
+    f"GET {API}/listening/customers/{{customer_id}}/sentiment",
+    f"GET {API}/listening/alerts",
+    f"GET {API}/listening/follow-ups",
+    f"GET {API}/listening/themes",
+    f"GET {API}/listening/mentions/volume",
+    f"GET {API}/listening/surveys/summary",
+    f"GET {API}/surveys/responses",
     f"GET {API}/webhooks/event-types",
     f"GET {API}/webhooks/endpoints",
     f"GET {API}/webhooks/endpoints/{{endpoint_id}}/deliveries",
@@ -218,5 +227,6 @@ def test_operation_ids_are_unique() -> None:
 
     ids = [operation["operationId"] for _, _, operation in _operations(document)]
 
-    # 52 before issue 5; + 10 webhooks operations (rapport/api/v1/webhooks.py).
-    assert len(ids) == len(set(ids)) == 52 + 10 + 9
+    # 52 before issue 5; + 10 webhooks operations (rapport/api/v1/webhooks.py), + 9 recovery; issue 6:
+    # + 8 listening (listening.py), + 3 surveys (surveys.py), + 3 listening reports (listening_reports.py).
+    assert len(ids) == len(set(ids)) == 52 + 10 + 9 + 8 + 3 + 3

@@ -307,3 +307,55 @@ def load_model(directory: Path, name: str) -> LinearTextModel:
         idf=idf,
         metadata={key: value for key, value in document.items() if key not in _META_KEYS},
     )
+
+
+def model_to_bytes(model: LinearTextModel) -> tuple[bytes, dict[str, Any]]:
+    """The model as ``save_model`` writes it, in memory: the ``.npz`` bytes and the JSON document.
+
+    For models kept in a database row rather than in files; ``model_from_bytes`` reads them back.
+    """
+    arrays = {
+        "data": model.coef.data.astype(np.float16),
+        "indices": model.coef.indices.astype(np.int32),
+        "indptr": model.coef.indptr.astype(np.int32),
+        "intercept": model.intercept.astype(np.float32),
+    }
+    if model.idf is not None:
+        arrays["idf"] = model.idf.astype(np.float16)
+    blob = _npz_bytes(arrays)
+    document = {
+        "format_version": FORMAT_VERSION,
+        "kind": model.kind,
+        "classes": list(model.classes),
+        "features": model.settings.to_json(),
+        "shape": [len(model.classes), model.settings.width],
+        "npz_sha256": hashlib.sha256(blob).hexdigest(),
+        **{key: value for key, value in model.metadata.items() if key not in {"format_version", "kind"}},
+    }
+    return blob, document
+
+
+def model_from_bytes(blob: bytes, document: Mapping[str, Any]) -> LinearTextModel:
+    """Read a model written by ``model_to_bytes``; raises ModelFileError when it cannot be trusted."""
+    if document.get("format_version") != FORMAT_VERSION:
+        found = document.get("format_version")
+        raise ModelFileError(f"the stored model is format {found}, not {FORMAT_VERSION}")
+    if hashlib.sha256(blob).hexdigest() != document.get("npz_sha256"):
+        raise ModelFileError("the stored model's arrays do not match its checksum")
+    settings = FeatureSettings.from_json(document["features"])
+    rows, width = (int(n) for n in document["shape"])
+    with np.load(io.BytesIO(blob), allow_pickle=False) as arrays:
+        coef = sp.csr_matrix(
+            (arrays["data"].astype(np.float32), arrays["indices"], arrays["indptr"]), shape=(rows, width)
+        )
+        intercept = arrays["intercept"].astype(np.float32)
+        idf = arrays["idf"].astype(np.float32) if "idf" in arrays.files else None
+    return LinearTextModel(
+        kind=str(document["kind"]),
+        settings=settings,
+        classes=tuple(document["classes"]),
+        coef=coef,
+        intercept=intercept,
+        idf=idf,
+        metadata={key: value for key, value in document.items() if key not in _META_KEYS},
+    )

@@ -13,6 +13,7 @@ when the difference is significant at ``alpha``, steady otherwise.
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,12 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 RISING, FALLING, STEADY = "rising", "falling", "steady"
+# "hasn't" would otherwise become the term "hasn" (the default tokens drop the apostrophe and the "t").
+_NEGATED = re.compile(r"n['’]t\b", re.IGNORECASE)
+
+
+def _words(text: str) -> str:
+    return _NEGATED.sub(" not", text.lower())
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,7 @@ def find_themes(
     if not texts:
         return []
     vectorizer = TfidfVectorizer(
+        preprocessor=_words,
         stop_words="english",
         ngram_range=(1, 2),
         min_df=2 if len(texts) >= 50 else 1,

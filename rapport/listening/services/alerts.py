@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -37,8 +38,12 @@ def raise_alert(
     conversation: Conversation | None = None,
     recipient: User | None = None,
     data: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> Alert | None:
-    """Record the alert, or nothing when this cause already raised one (then None is returned)."""
+    """Record the alert, or nothing when this cause already raised one (then None is returned).
+
+    ``at``: when what raised it happened (a survey answer's time), if not now.
+    """
     if Alert.objects.filter(cause_key=cause_key[:120]).exists():
         return None
     try:
@@ -53,6 +58,7 @@ def raise_alert(
                 conversation=conversation,
                 recipient=recipient,
                 data=data or {},
+                raised_at=at or timezone.now(),
             )
     except IntegrityError:
         return None

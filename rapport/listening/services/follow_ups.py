@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -27,8 +27,9 @@ def open_follow_up(
     conversation: Conversation | None = None,
     response: SurveyResponse | None = None,
     due_in: timedelta = DEFAULT_DUE,
+    at: datetime | None = None,
 ) -> FollowUp:
-    now = timezone.now()
+    now = at or timezone.now()
     follow_up = FollowUp.objects.create(
         customer=customer,
         conversation=conversation,

@@ -94,3 +94,13 @@ def test_trend_between_uses_a_two_proportion_test(counts: tuple[int, int, int, i
 def test_no_messages_or_only_stop_words_give_no_themes() -> None:
     assert find_themes([]) == []
     assert find_themes(["the and of", "a an the"]) == []
+
+
+def test_contractions_do_not_leave_word_stubs_as_terms() -> None:
+    messages = ["My parcel hasn't arrived and I don't know why"] * 5 + ["The refund isn't on my card yet"] * 5
+
+    themes = find_themes(messages, k=2, seed=1)
+
+    terms = {term for theme in themes for term, _ in theme.terms}
+    assert "parcel" in terms
+    assert not terms & {"hasn", "don", "isn"}

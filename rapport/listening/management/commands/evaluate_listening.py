@@ -29,6 +29,7 @@ from rapport.listening.numerics.evaluation import (
     gold_labels,
 )
 from rapport.listening.numerics.intent import default_intent_model
+from rapport.listening.service_text import evaluate_service_text, service_text_table
 
 PHRASINGS = (
     Path(rapport.listening.__file__).resolve().parent / "tests" / "fixtures" / "defection_phrasings.csv"
@@ -55,6 +56,12 @@ DEFECTION_METHOD = (
     ">= {threshold} for the sentences the rules did not flag. The phrasings (70 ways of leaving, 71 "
     'look-alikes such as "my order is the last thing I need to worry about") were written by the same '
     "hand as the rules, so their figures flatter the rules; BANKING77's were not."
+)
+
+SERVICE_TEXT_METHOD = (
+    "**Sentiment on service text**: both engines on 90 hand-written, hand-labelled customer-service "
+    "messages (30 each negative, neutral, positive; rapport/listening/tests/fixtures/service_sentiment.csv), "
+    "three classes, support-weighted F1."
 )
 
 
@@ -166,6 +173,8 @@ class Command(BaseCommand):
             for corpus in corpora
         }
         body = self._body(rows, neutral, intent_result, defection, options["seed"])
+        # Sentiment on service text (helper A): both engines on the hand-labelled desk messages.
+        body += "\n\n" + SERVICE_TEXT_METHOD + "\n\n" + service_text_table(evaluate_service_text())
         self.stdout.write(body)
         if options["write_docs"]:
             path = write_block("evaluation", body)
