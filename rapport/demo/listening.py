@@ -29,7 +29,7 @@ from rapport.listening.services.themes import refresh_themes
 ANSWER_RATE = {SurveyKind.CSAT: 0.45, SurveyKind.CES: 0.35, SurveyKind.NPS: 0.3}
 SCORE_WEIGHTS = {
     SurveyKind.CSAT: {5: 50, 4: 26, 3: 12, 2: 7, 1: 5},
-    SurveyKind.CES: {1: 30, 2: 28, 3: 18, 4: 10, 5: 7, 6: 4, 7: 3},
+    SurveyKind.CES: {7: 30, 6: 28, 5: 18, 4: 10, 3: 7, 2: 4, 1: 3},
     SurveyKind.NPS: {10: 22, 9: 24, 8: 18, 7: 12, 6: 8, 5: 5, 4: 4, 3: 3, 2: 2, 1: 1, 0: 1},
 }
 COMMENTS = {
@@ -49,11 +49,9 @@ _LINK = re.compile(r"/survey/([A-Za-z0-9_-]+)/")
 
 
 def _comment(rng: random.Random, kind: str, score: int) -> str:
-    low, high = {SurveyKind.CSAT: (2, 4), SurveyKind.CES: (5, 3), SurveyKind.NPS: (6, 8)}[SurveyKind(kind)]
-    if kind == SurveyKind.CES:
-        band = "low" if score >= low else "high" if score < high else "middle"
-    else:
-        band = "low" if score <= low else "high" if score >= high else "middle"
+    """Half the answers carry a comment that fits the score (CES: 7 is "very easy")."""
+    low, high = {SurveyKind.CSAT: (2, 4), SurveyKind.CES: (3, 6), SurveyKind.NPS: (6, 8)}[SurveyKind(kind)]
+    band = "low" if score <= low else "high" if score >= high else "middle"
     return rng.choice(COMMENTS[band]) if rng.random() < 0.5 else ""
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from rapport.accounts.models import Role
@@ -57,7 +58,7 @@ def test_a_customer_answers_csat_with_a_one_and_her_associate_sees_the_follow_up
     )
     change_status(actor=Actor(user=maria), conversation=conversation, status="resolved")
     # The clock's send, run now rather than after the delay: the invitation mail with its links.
-    conversation.survey_invitations.update(send_at=conversation.resolved_at)
+    conversation.survey_invitations.update(send_at=timezone.now())
     assert send_due_invitations()["sent"] == 1
     (invitation_mail,) = mail.outbox
     link = re.search(r"(\S+/survey/[\w-]+/\?score=1)\b", invitation_mail.body).group(1)  # type: ignore[union-attr]
