@@ -17,7 +17,7 @@ help:
 	@echo "make bench-inbound  inbound email end to end over SMTP on SQLite, against the bare parse rate"
 	@echo "make bench-webhooks  outbound webhook deliveries per second to a local receiver, on SQLite"
 	@echo "make bench-recovery  approval-decision latency (empowerment policy and its queries) on SQLite"
-	@echo "make bench-listening  sentiment and intent speed on one core, model memory, spike detection over a year"
+	@echo "make bench-listening  sentiment and intent speed on one core, model memory, spikes over a year, scoring stored messages, the dashboard"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Rapport needs Python 3.11 or newer")'
@@ -71,7 +71,7 @@ bench-recovery: $(VENV)/.dev
 	$(BIN)/python bench/recovery_policy.py --decisions 5000
 
 bench-listening: $(VENV)/.dev
-	$(BIN)/python bench/listening.py --write-docs
+	$(BIN)/python bench/listening.py --pipeline --dashboard --write-docs
 
 clean-data:
 	rm -rf data

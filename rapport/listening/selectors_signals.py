@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Avg, Count, Max, Q
+from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
 from rapport.accounts.permissions import Actor, Perm
@@ -91,7 +91,7 @@ def moods_of_conversations(actor: Actor, conversations: Iterable[Conversation]) 
     rows = (
         MessageSignal.objects.filter(message__conversation_id__in=ids)
         .values("message__conversation_id")
-        .annotate(mean=Avg("sentiment_score"), n=Count("pk"), flagged=Max("defection"))
+        .annotate(mean=Avg("sentiment_score"), n=Count("pk"), flagged=Count("pk", filter=Q(defection=True)))
         .order_by()
     )
     found: dict[int, Mood] = {}

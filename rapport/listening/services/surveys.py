@@ -604,7 +604,7 @@ def answer_survey(
     now = now or timezone.now()
     found = invitation_for_token(token, now=now)
     invitation = (
-        SurveyInvitation.objects.select_for_update()
+        SurveyInvitation.objects.select_for_update(of=("self",))
         .select_related("customer", "conversation")
         .get(pk=found.pk)
     )

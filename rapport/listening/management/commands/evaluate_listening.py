@@ -63,6 +63,12 @@ SERVICE_TEXT_METHOD = (
     "messages (30 each negative, neutral, positive; rapport/listening/tests/fixtures/service_sentiment.csv), "
     "three classes, support-weighted F1."
 )
+SERVICE_TEXT_CHOICE = (
+    "The trained model learnt from corpora with almost no neutral texts and never answers neutral, which is "
+    'what most service messages are ("Order 5512." comes out negative). VADER is therefore the default '
+    "engine for desk messages, survey comments and the API; an admin can switch (Listening → Settings, then "
+    "`manage.py score_messages --rescore`). A labelled service corpus is what the trained model needs."
+)
 
 
 def sentiment_table(rows: Sequence[CrossCorpusRow]) -> str:
@@ -174,7 +180,14 @@ class Command(BaseCommand):
         }
         body = self._body(rows, neutral, intent_result, defection, options["seed"])
         # Sentiment on service text (helper A): both engines on the hand-labelled desk messages.
-        body += "\n\n" + SERVICE_TEXT_METHOD + "\n\n" + service_text_table(evaluate_service_text())
+        body += (
+            "\n\n"
+            + SERVICE_TEXT_METHOD
+            + "\n\n"
+            + service_text_table(evaluate_service_text())
+            + "\n\n"
+            + SERVICE_TEXT_CHOICE
+        )
         self.stdout.write(body)
         if options["write_docs"]:
             path = write_block("evaluation", body)
