@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "rapport.webhooks",
     "rapport.recovery",
     "rapport.listening",
+    "rapport.insights",
     "rapport.demo",
     "rapport.api",
 ]

@@ -16,5 +16,6 @@ urlpatterns = [
     path("webhooks/", include("rapport.webhooks.urls")),
     path("listening/", include("rapport.listening.urls")),
     path("survey/", include("rapport.listening.public_urls")),
+    path("insights/", include("rapport.insights.urls")),
     path("api/v1/", api.urls),
 ]

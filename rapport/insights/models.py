@@ -1,0 +1,1 @@
+"""Insights tables: per-customer value and health, recommendations (added with their services)."""

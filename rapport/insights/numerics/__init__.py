@@ -1,0 +1,1 @@
+"""Pure numerical models of insights (no Django): CLV, recommendations."""
