@@ -25,7 +25,8 @@ class ThemeOut(Schema):
     top_terms: list[str]
     message_count: int = Field(..., description="Messages of the last 30 days mostly about this theme")
     previous_count: int = Field(..., description="The same in the 30 days before")
-    trend: Literal["rising", "falling", "steady"]
+    # "unknown" when the 30 days before hold no message at all.
+    trend: Literal["rising", "falling", "steady", "unknown"]
     example_message_ids: list[int] = Field(
         ..., description="Typical messages, only from conversations the caller may see (needs desk:read)"
     )

@@ -25,6 +25,8 @@ THEMES = 8
 EXAMPLES = 10
 # Runs kept; older ones are deleted, so the table stays small.
 RUNS_KEPT = 30
+# The trend of a theme when the earlier period holds no message at all.
+NO_HISTORY = "unknown"
 
 
 def refresh_themes(*, now: datetime | None = None, k: int = THEMES, limit: int = MAX_MESSAGES) -> list[Theme]:
@@ -41,6 +43,8 @@ def refresh_themes(*, now: datetime | None = None, k: int = THEMES, limit: int =
     if not rows:
         return []
     periods = [1 if created_at >= period_start else 0 for _, _, created_at in rows]
+    # With no message at all in the earlier period there is nothing to compare with: not "steady".
+    comparable = 0 in periods
     found = find_themes([text[:5000] for _, text, _ in rows], k=k, examples=EXAMPLES, periods=periods, seed=0)
     themes = [
         Theme(
@@ -53,7 +57,7 @@ def refresh_themes(*, now: datetime | None = None, k: int = THEMES, limit: int =
             example_message_ids=[rows[index][0] for index in theme.examples],
             message_count=theme.later,
             previous_count=theme.earlier,
-            trend=theme.trend,
+            trend=theme.trend if comparable else NO_HISTORY,
         )
         for position, theme in enumerate(found)
     ]

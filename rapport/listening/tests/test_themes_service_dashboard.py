@@ -79,6 +79,16 @@ def test_themes_are_stored_as_one_run_with_counts_and_trends() -> None:
     assert all(theme.example_message_ids for theme in stored)
 
 
+def test_without_any_message_in_the_earlier_period_the_trend_is_unknown_not_steady() -> None:
+    public = a_conversation(body_text="Hello")
+    _messages([public], DELIVERY, 30, days_ago=9)
+    _messages([public], REFUND, 30, days_ago=8)
+
+    refresh_themes(k=2, now=NOW)
+
+    assert {theme.trend for theme in Theme.objects.all()} == {"unknown"}
+
+
 def test_no_messages_no_run() -> None:
     assert refresh_themes(now=NOW) == []
     assert not Theme.objects.exists()
