@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench bench-desk bench-inbound bench-webhooks bench-recovery bench-listening clean-data help
+.PHONY: run test lint format bench bench-desk bench-inbound bench-webhooks bench-recovery bench-listening bench-recommendations bench-clv clean-data help
 
 help:
 	@echo "make run    start Rapport with demo data on http://$(HOST):$(PORT)"
@@ -18,6 +18,8 @@ help:
 	@echo "make bench-webhooks  outbound webhook deliveries per second to a local receiver, on SQLite"
 	@echo "make bench-recovery  approval-decision latency (empowerment policy and its queries) on SQLite"
 	@echo "make bench-listening  sentiment and intent speed on one core, model memory, spikes over a year, scoring stored messages, the dashboard"
+	@echo "make bench-clv  BG/NBD + Gamma-Gamma on CDNOW against lifetimes, and a fit on 1,000,000 synthetic customers"
+	@echo "make bench-recommendations  item-to-item recommendations on UCI Online Retail against popularity and implicit (cosine, ALS), fit on 10M order lines, lookup p95"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Rapport needs Python 3.11 or newer")'
@@ -31,6 +33,10 @@ $(VENV)/.runtime: requirements.txt | $(BIN)/python
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	@touch $@ $(VENV)/.runtime
+
+$(VENV)/.bench: requirements-bench.txt $(VENV)/.dev
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	@touch $@
 
 run: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --no-input -v0
@@ -72,6 +78,12 @@ bench-recovery: $(VENV)/.dev
 
 bench-listening: $(VENV)/.dev
 	$(BIN)/python bench/listening.py --pipeline --dashboard --write-docs
+
+bench-recommendations: $(VENV)/.bench
+	$(BIN)/python bench/recommendations.py --write-docs
+
+bench-clv: $(VENV)/.bench
+	$(BIN)/python bench/clv.py --write-docs
 
 clean-data:
 	rm -rf data

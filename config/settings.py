@@ -228,6 +228,10 @@ RAPPORT_PROXY_HOPS = env_int("RAPPORT_PROXY_HOPS", 0, minimum=0)
 # e.g. "127.0.0.1,store.internal" for a store on the same network.
 RAPPORT_WEBHOOK_ALLOWED_HOSTS = env_list("RAPPORT_WEBHOOK_ALLOWED_HOSTS", [])
 
+# Lifetime value (docs/insights.md): the yearly discount rate in percent and the horizon in months.
+RAPPORT_CLV_ANNUAL_DISCOUNT_RATE = env_int("RAPPORT_CLV_DISCOUNT_PERCENT", 10, minimum=0) / 100
+RAPPORT_CLV_HORIZON_MONTHS = env_int("RAPPORT_CLV_HORIZON_MONTHS", 12, minimum=1)
+
 # Where customers and staff reach Rapport: links in survey invitations and alert mail start with it.
 RAPPORT_PUBLIC_URL = env_str("RAPPORT_PUBLIC_URL", "http://localhost:8000").rstrip("/")
 if not RAPPORT_PUBLIC_URL.startswith(("http://", "https://")):

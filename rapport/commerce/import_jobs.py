@@ -6,6 +6,7 @@ import hashlib
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
@@ -128,7 +129,20 @@ def run_import(job_id: int) -> ImportJob:
     job.processed_rows = job.total_rows
     job.finished_at = timezone.now()
     job.save()
+    if job.status == ImportStatus.DONE:
+        for listener in _finished_listeners:
+            listener(job)
     return job
+
+
+# Others that depend on what was imported (lifetime values depend on orders) are told when an import is done.
+ImportListener = Callable[[ImportJob], None]
+_finished_listeners: list[ImportListener] = []
+
+
+def register_import_listener(listener: ImportListener) -> None:
+    if listener not in _finished_listeners:
+        _finished_listeners.append(listener)
 
 
 def imports_visible_to(actor: Actor) -> QuerySet[ImportJob]:

@@ -288,6 +288,8 @@ class Conversation(models.Model):
                 fields=["snoozed_until"], condition=Q(snoozed_until__isnull=False), name="conv_snoozed_idx"
             ),
             models.Index(fields=["resolved_at"], condition=Q(status="resolved"), name="conv_resolved_idx"),
+            # Dashboards and reports read a date range of conversations (insights' service dashboard).
+            models.Index(fields=["created_at"], name="conv_created_idx"),
         ]
 
     def __str__(self) -> str:
@@ -345,6 +347,8 @@ class Message(models.Model):
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["conversation", "created_at", "id"], name="message_thread_idx"),
+            # Customer messages of a date range: dashboards, listening's themes.
+            models.Index(fields=["kind", "created_at"], name="message_kind_created_idx"),
             # Email threading looks replies up by the Message-ID they answer; most messages have none.
             models.Index(
                 fields=["external_id"], name="message_external_id_idx", condition=~models.Q(external_id="")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -134,8 +134,24 @@ def tier_for_total(total: Decimal) -> str:
     return STANDARD_TIER
 
 
+# A better measure of value than a year's spend (the insights app's lifetime value) registers itself here;
+# for a customer it has not valued yet, or without it, the year's paid orders decide.
+TierSource = Callable[[Customer], str | None]
+_tier_sources: list[TierSource] = []
+
+
+def register_tier_source(source: TierSource) -> None:
+    if source not in _tier_sources:
+        _tier_sources.append(source)
+
+
 def customer_value_tier(customer: Customer, *, now: datetime | None = None) -> str:
-    """standard, silver (200+ paid in 365 days), gold (500+) or platinum (1,500+)."""
+    """The registered source's tier; else standard, silver (200+ paid in 365 days), gold (500+) or platinum
+    (1,500+)."""
+    for source in _tier_sources:
+        tier = source(customer)
+        if tier:
+            return tier
     return tier_for_total(paid_last_year(customer, now=now))
 
 

@@ -97,6 +97,9 @@ PAGES: dict[str, tuple[set[str], str]] = {
     "listening:mention_volume": (ALL, ""),
     "listening:survey_report": (ALL, ""),
     "listening:survey_report_csv": (ALL, ""),
+    # service dashboard (with its CSV tables) for every role that reads the desk; an agent's rows are
+    # narrowed inside the report (rapport/insights/tests/test_service_report.py)
+    "insights:service": (ALL, ""),
 }
 # POST-only or public endpoints, covered by their own modules' tests.
 NOT_PAGES = {

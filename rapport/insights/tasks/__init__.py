@@ -1,0 +1,1 @@
+"""Background work of insights, one module per area; each task takes ids or nothing and is idempotent."""
