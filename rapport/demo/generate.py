@@ -64,6 +64,8 @@ from rapport.demo.world import (
     tracking_number,
 )
 from rapport.demo.writing import Loader, Table, db_datetime, plain_indexes_deferred, reset_sequences
+from rapport.insights.services.health import refresh_health
+from rapport.insights.services.value import refresh_customer_values
 
 SPAN_DAYS = 730
 CURRENCY = "EUR"
@@ -796,6 +798,10 @@ def generate(
             result.counts.update(seed_listening(now=generator.now, seed=seed))
             # Listening writes to the timeline too (surveys sent and answered, alerts, follow-ups).
             result.counts["timeline_events"] = TimelineEvent.objects.count()
+        with generator.timed("insights"):
+            fit = refresh_customer_values(now=generator.now)
+            result.counts["customer_values"] = fit.customers if fit is not None else 0
+            result.counts["health_scores"] = refresh_health(now=generator.now)
         AuditEntry.objects.create(
             actor_label="system",
             via="system",

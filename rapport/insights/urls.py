@@ -1,7 +1,7 @@
 """Staff pages of insights: dashboards of the service and of relationships."""
 
-from rapport.insights.views import service
+from rapport.insights.views import customers, relationships, service
 
 app_name = "insights"
 
-urlpatterns = [*service.urlpatterns]
+urlpatterns = [*service.urlpatterns, *customers.urlpatterns, *relationships.urlpatterns]

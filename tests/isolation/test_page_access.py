@@ -100,9 +100,16 @@ PAGES: dict[str, tuple[set[str], str]] = {
     # service dashboard (with its CSV tables) for every role that reads the desk; an agent's rows are
     # narrowed inside the report (rapport/insights/tests/test_service_report.py)
     "insights:service": (ALL, ""),
+    # relationships dashboard (with its CSV tables): everyone who reads customers; nothing per agent
+    "insights:relationships": (ALL, ""),
+    # a customer's value and health, and the at-risk list: everyone who reads customers
+    "insights:customer": (ALL, "customer"),
+    "insights:at_risk": (ALL, ""),
 }
 # POST-only or public endpoints, covered by their own modules' tests.
 NOT_PAGES = {
+    # starting outreach, POST only: rapport/insights/tests/test_customer_views.py
+    "insights:outreach",
     "accounts:login",
     "accounts:logout",
     "accounts:revoke_token",

@@ -1,0 +1,43 @@
+"""Insights reads that pages and the API share, limited to the customers the asking person may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from rapport.accounts.permissions import Actor, Perm
+from rapport.customers.models import Customer
+from rapport.customers.selectors import customers_visible_to
+from rapport.insights.models import CustomerValue, HealthBand, HealthScore, ValueModelFit
+
+
+@dataclass(frozen=True)
+class CustomerInsight:
+    customer: Customer
+    value: CustomerValue | None
+    health: HealthScore | None
+    fit: ValueModelFit | None
+
+
+def customer_insight(actor: Actor, customer: Customer) -> CustomerInsight:
+    """The customer's value and health (the caller has already checked the customer is visible)."""
+    actor.require(Perm.CUSTOMERS_VIEW)
+    value = CustomerValue.objects.select_related("fit").filter(customer=customer).first()
+    health = HealthScore.objects.filter(customer=customer).first()
+    return CustomerInsight(customer=customer, value=value, health=health, fit=value.fit if value else None)
+
+
+def at_risk(actor: Actor, *, band: str = HealthBand.AT_RISK, tier: str = "") -> QuerySet[HealthScore]:
+    """Customers of a health band, most value at risk first, with their value and associate."""
+    actor.require(Perm.CUSTOMERS_VIEW)
+    scores = HealthScore.objects.filter(
+        customer__in=customers_visible_to(actor), customer__merged_into__isnull=True
+    )
+    if band:
+        scores = scores.filter(band=band)
+    if tier:
+        scores = scores.filter(customer__value__tier=tier)
+    return scores.select_related("customer__associate", "customer__value").order_by(
+        "-value_at_risk", "customer_id"
+    )
