@@ -231,6 +231,9 @@ RAPPORT_WEBHOOK_ALLOWED_HOSTS = env_list("RAPPORT_WEBHOOK_ALLOWED_HOSTS", [])
 # Lifetime value (docs/insights.md): the yearly discount rate in percent and the horizon in months.
 RAPPORT_CLV_ANNUAL_DISCOUNT_RATE = env_int("RAPPORT_CLV_DISCOUNT_PERCENT", 10, minimum=0) / 100
 RAPPORT_CLV_HORIZON_MONTHS = env_int("RAPPORT_CLV_HORIZON_MONTHS", 12, minimum=1)
+# A product's page in the store, with {sku} where its SKU goes (e.g. https://shop.example/p/{sku}): agents
+# insert it into replies from the recommendations. Empty: the name and SKU are inserted instead.
+RAPPORT_PRODUCT_URL = env_str("RAPPORT_PRODUCT_URL", "")
 
 # Where customers and staff reach Rapport: links in survey invitations and alert mail start with it.
 RAPPORT_PUBLIC_URL = env_str("RAPPORT_PUBLIC_URL", "http://localhost:8000").rstrip("/")

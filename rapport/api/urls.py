@@ -9,6 +9,7 @@ from rapport.api.problems import install_problem_handlers
 from rapport.api.rendering import RapportJSONRenderer
 from rapport.api.v1 import audit, channels, commerce, customers, desk, listening_reports
 from rapport.api.v1 import insights as insights_api
+from rapport.api.v1 import insights_relationships as relationships_api
 from rapport.api.v1 import listening as listening_api
 from rapport.api.v1 import recovery as recovery_api
 from rapport.api.v1 import surveys as surveys_api
@@ -42,3 +43,4 @@ api.add_router("", listening_api.router)
 api.add_router("", surveys_api.router)
 api.add_router("", listening_reports.router)
 api.add_router("", insights_api.router)
+api.add_router("", relationships_api.router)

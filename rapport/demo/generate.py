@@ -65,6 +65,7 @@ from rapport.demo.world import (
 )
 from rapport.demo.writing import Loader, Table, db_datetime, plain_indexes_deferred, reset_sequences
 from rapport.insights.services.health import refresh_health
+from rapport.insights.services.recommendations import refresh_recommendations
 from rapport.insights.services.value import refresh_customer_values
 
 SPAN_DAYS = 730
@@ -802,6 +803,7 @@ def generate(
             fit = refresh_customer_values(now=generator.now)
             result.counts["customer_values"] = fit.customers if fit is not None else 0
             result.counts["health_scores"] = refresh_health(now=generator.now)
+            result.counts["recommendations"] = refresh_recommendations(now=generator.now).recommendations
         AuditEntry.objects.create(
             actor_label="system",
             via="system",

@@ -104,3 +104,39 @@ class HealthScore(models.Model):
 
     def __str__(self) -> str:
         return f"Customer {self.customer_id}: health {self.score:.0f} ({self.band})"
+
+
+class SimilarProduct(models.Model):
+    """ "Customers who bought this also bought": a product's most similar products, best first."""
+
+    product = models.ForeignKey("commerce.Product", on_delete=models.CASCADE, related_name="+")
+    similar = models.ForeignKey("commerce.Product", on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveSmallIntegerField()
+    score = models.FloatField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["product", "rank"], name="similar_product_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} -> {self.similar_id} ({self.score:.3f})"
+
+
+class Recommendation(models.Model):
+    """A product recommended to a customer, with the product they own that it comes from."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="recommendations"
+    )
+    product = models.ForeignKey("commerce.Product", on_delete=models.CASCADE, related_name="+")
+    # "Because you bought ...": the owned product that contributed most to the score.
+    because = models.ForeignKey("commerce.Product", on_delete=models.CASCADE, related_name="+")
+    because_wishlist = models.BooleanField(default=False)
+    rank = models.PositiveSmallIntegerField()
+    score = models.FloatField()
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "rank"], name="recommendation_rank")]
+
+    def __str__(self) -> str:
+        return f"Customer {self.customer_id}: {self.product_id} (#{self.rank})"

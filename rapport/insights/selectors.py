@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from rapport.accounts.permissions import Actor, Perm
+from rapport.commerce.models import Product
 from rapport.customers.models import Customer
 from rapport.customers.selectors import customers_visible_to
-from rapport.insights.models import CustomerValue, HealthBand, HealthScore, ValueModelFit
+from rapport.insights.models import CustomerValue, HealthBand, HealthScore, Recommendation, ValueModelFit
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,7 @@ class CustomerInsight:
     value: CustomerValue | None
     health: HealthScore | None
     fit: ValueModelFit | None
+    recommendations: list[Recommendation]
 
 
 def customer_insight(actor: Actor, customer: Customer) -> CustomerInsight:
@@ -25,7 +29,13 @@ def customer_insight(actor: Actor, customer: Customer) -> CustomerInsight:
     actor.require(Perm.CUSTOMERS_VIEW)
     value = CustomerValue.objects.select_related("fit").filter(customer=customer).first()
     health = HealthScore.objects.filter(customer=customer).first()
-    return CustomerInsight(customer=customer, value=value, health=health, fit=value.fit if value else None)
+    return CustomerInsight(
+        customer=customer,
+        value=value,
+        health=health,
+        fit=value.fit if value else None,
+        recommendations=recommendations_for(actor, customer),
+    )
 
 
 def at_risk(actor: Actor, *, band: str = HealthBand.AT_RISK, tier: str = "") -> QuerySet[HealthScore]:
@@ -41,3 +51,22 @@ def at_risk(actor: Actor, *, band: str = HealthBand.AT_RISK, tier: str = "") -> 
     return scores.select_related("customer__associate", "customer__value").order_by(
         "-value_at_risk", "customer_id"
     )
+
+
+def recommendations_for(actor: Actor, customer: Customer, *, limit: int = 5) -> list[Recommendation]:
+    """The customer's stored recommendations, best first (the caller has checked the customer is visible)."""
+    actor.require(Perm.CUSTOMERS_VIEW)
+    return list(
+        Recommendation.objects.filter(customer=customer, product__is_active=True)
+        .select_related("product", "because")
+        .order_by("rank")[:limit]
+    )
+
+
+def product_link(product: Product) -> str:
+    """What an agent inserts into a reply: the product's address in the store when one is configured."""
+    pattern = settings.RAPPORT_PRODUCT_URL
+    text = f"{product.name} ({product.price} {product.currency})"
+    if pattern:
+        return f"{text}: {pattern.replace('{sku}', quote(product.sku, safe=''))}"
+    return f"{text}, item {product.sku}"

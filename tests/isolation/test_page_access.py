@@ -105,6 +105,8 @@ PAGES: dict[str, tuple[set[str], str]] = {
     # a customer's value and health, and the at-risk list: everyone who reads customers
     "insights:customer": (ALL, "customer"),
     "insights:at_risk": (ALL, ""),
+    # products to suggest in a conversation's composer: whoever reads the conversation
+    "insights:conversation_recommendations": (ALL, "conversation"),
 }
 # POST-only or public endpoints, covered by their own modules' tests.
 NOT_PAGES = {

@@ -229,5 +229,5 @@ def test_operation_ids_are_unique() -> None:
 
     # 52 before issue 5; + 10 webhooks operations (rapport/api/v1/webhooks.py), + 9 recovery; issue 6:
     # + 8 listening (listening.py), + 3 surveys (surveys.py), + 3 listening reports (listening_reports.py);
-    # issue 7: + 2 insights (insights.py).
-    assert len(ids) == len(set(ids)) == 52 + 10 + 9 + 8 + 3 + 3 + 2
+    # issue 7: + 2 insights (insights.py), + 1 relationships (insights_relationships.py).
+    assert len(ids) == len(set(ids)) == 52 + 10 + 9 + 8 + 3 + 3 + 2 + 1

@@ -46,7 +46,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Literal, NamedTuple
 
 import numpy as np
@@ -114,12 +113,6 @@ class ItemNeighbours:
     """The similar-items table: row i of ``matrix`` holds item i's kept neighbours j with S_ij."""
 
     matrix: sp.csr_matrix
-
-    @cached_property
-    def keys(self) -> np.ndarray:
-        """i * n_items + j for every entry, in storage order: sorted, so S[i, j] is a binary search away."""
-        rows = np.repeat(np.arange(self.n_items, dtype=np.int64), np.diff(self.matrix.indptr))
-        return rows * self.n_items + self.matrix.indices
 
     @property
     def n_items(self) -> int:
@@ -349,7 +342,6 @@ def _score(
     n_items = neighbours.n_items
     owned.sort_indices()
     scores = (owned @ neighbours.matrix).tocsr()
-    scores.sort_indices()
     counts = np.diff(scores.indptr)
     rows = np.repeat(np.arange(scores.shape[0], dtype=np.int64), counts)
     keys = rows * n_items + scores.indices
@@ -394,11 +386,22 @@ def _reasons(
     starts = np.repeat(owned.indptr[rows] - np.cumsum(lengths) + lengths, lengths)
     positions = starts + np.arange(int(lengths.sum()))
     owner = owned.indices[positions].astype(np.int64)
-    n_items, table_keys = neighbours.n_items, neighbours.keys
-    wanted = owner * n_items + items[pair]
-    found = np.searchsorted(table_keys, wanted).clip(max=max(len(table_keys) - 1, 0))
-    hit = table_keys[found] == wanted
-    contribution = np.where(hit, neighbours.matrix.data[found] * owned.data[positions], -np.inf)
+    target = items[pair]
+    table = neighbours.matrix
+    if not table.nnz:
+        return owner[np.r_[True, pair[1:] != pair[:-1]]]
+    # A binary search for the target inside each owner's row of the table (its columns are sorted), for
+    # all pairs at once: a row holds at most K entries, so this takes log2(K) + 1 vectorised steps.
+    lo, end = table.indptr[owner].astype(np.int64), table.indptr[owner + 1].astype(np.int64)
+    hi = end.copy()
+    while (active := lo < hi).any():
+        mid = (lo + hi) // 2
+        right = active & (table.indices[np.minimum(mid, table.nnz - 1)] < target)
+        lo = np.where(right, mid + 1, lo)
+        hi = np.where(active & ~right, mid, hi)
+    found = np.minimum(lo, table.nnz - 1)
+    hit = (lo < end) & (table.indices[found] == target)
+    contribution = np.where(hit, table.data[found] * owned.data[positions], -np.inf)
     order = np.lexsort((owner, -contribution, pair))
     first = order[np.r_[True, pair[order][1:] != pair[order][:-1]]]
     return owner[first]

@@ -236,9 +236,11 @@ def value_tier_of(customer: Customer) -> str | None:
 
 
 def refresh_after_import(job: ImportJob) -> None:
-    """Commerce's import listener: new orders change every customer's value, so refresh them all."""
+    """Commerce's import listener: new orders change every value and recommendation, so refresh them all."""
     if job.kind != "orders":
         return
+    from rapport.insights.tasks.recommendations import refresh_recommendations_task
     from rapport.insights.tasks.value import refresh_customer_values_task
 
     transaction.on_commit(refresh_customer_values_task.enqueue)
+    transaction.on_commit(refresh_recommendations_task.enqueue)

@@ -117,3 +117,50 @@ def test_signed_out_visitors_are_sent_to_sign_in() -> None:
         response = Client().get(url)
         assert response.status_code == 302
         assert "/accounts/login/" in response["Location"]
+
+
+def _recommend(customer_name: str) -> tuple[int, int]:
+    """A customer who bought a tent, with a stove recommended; returns (customer id, conversation id)."""
+    from rapport.commerce.tests.factories import ProductFactory
+    from rapport.desk.tests.factories import a_conversation
+    from rapport.insights.models import Recommendation
+
+    tent = ProductFactory(name="Tent", sku="TENT-1")
+    stove = ProductFactory(name="Camping stove", sku="STOVE 2", price=Decimal("34.50"))
+    customer = CustomerFactory(name=customer_name)
+    Recommendation.objects.create(customer=customer, product=stove, because=tent, rank=1, score=0.8)
+    return customer.pk, a_conversation(customer=customer).pk
+
+
+def test_the_composer_panel_offers_products_with_their_reason_and_link(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.RAPPORT_PRODUCT_URL = "https://shop.example/p/{sku}"
+    _, conversation_id = _recommend("Ada")
+
+    page = _client(Role.AGENT).get(
+        reverse("insights:conversation_recommendations", args=[conversation_id]), HTTP_HX_REQUEST="true"
+    )
+
+    html = page.content.decode()
+    assert "Camping stove" in html
+    assert "Because they bought Tent" in html
+    assert 'data-text="Camping stove (34.50 EUR): https://shop.example/p/STOVE%202"' in html
+    analyst = _client(Role.ANALYST).get(
+        reverse("insights:conversation_recommendations", args=[conversation_id])
+    )
+    assert "Insert into reply" not in analyst.content.decode()  # analysts do not write replies
+
+
+def test_a_private_teams_conversation_shows_no_recommendations_to_outsiders() -> None:
+    from rapport.accounts.tests.factories import TeamFactory
+    from rapport.desk.models import Conversation, TeamDesk
+
+    _, conversation_id = _recommend("Bea")
+    team = TeamFactory(name="VIP")
+    TeamDesk.objects.create(team=team, is_private=True)
+    Conversation.objects.filter(pk=conversation_id).update(team=team)
+
+    outsider = _client(Role.AGENT).get(
+        reverse("insights:conversation_recommendations", args=[conversation_id])
+    )
+
+    assert outsider.status_code == 404

@@ -18,6 +18,7 @@ from rapport.accounts.web import staff_view
 from rapport.core.errors import RapportError
 from rapport.core.http import htmx
 from rapport.customers.selectors import access_customer
+from rapport.desk.selectors.conversations import access_conversation
 from rapport.insights import selectors
 from rapport.insights.models import HealthBand, ValueTier
 from rapport.insights.services.health import start_outreach
@@ -31,6 +32,19 @@ def customer_panel(request: HttpRequest, actor: Actor, customer_id: int) -> Http
     customer = access_customer(actor, customer_id)
     context = {"insight": selectors.customer_insight(actor, customer), "customer": customer}
     return render(request, f"{CUSTOMER}#panel" if htmx(request) else CUSTOMER, context)
+
+
+@staff_view(Perm.CUSTOMERS_VIEW)
+def conversation_recommendations(request: HttpRequest, actor: Actor, conversation_id: int) -> HttpResponse:
+    """The composer's side panel: products to suggest to this conversation's customer, one click to insert."""
+    conversation = access_conversation(actor, conversation_id)
+    items = [
+        (recommendation, selectors.product_link(recommendation.product))
+        for recommendation in selectors.recommendations_for(actor, conversation.customer)
+    ]
+    context = {"conversation": conversation, "items": items, "can_work": actor.can(Perm.DESK_WORK)}
+    template = "insights/conversation_recommendations.html"
+    return render(request, f"{template}#panel" if htmx(request) else template, context)
 
 
 @staff_view(Perm.CUSTOMERS_VIEW)
@@ -78,4 +92,9 @@ urlpatterns: list[URLPattern] = [
     path("customers/<int:customer_id>/", customer_panel, name="customer"),
     path("customers/<int:customer_id>/outreach/", outreach, name="outreach"),
     path("at-risk/", at_risk, name="at_risk"),
+    path(
+        "conversations/<int:conversation_id>/recommendations/",
+        conversation_recommendations,
+        name="conversation_recommendations",
+    ),
 ]
