@@ -287,9 +287,14 @@ def _expected_given_alive_by_quadrature(
     E over p of (1 - (1 + p t / base)^-(r + x)) / p, a smooth integrand taken by Gauss-Jacobi quadrature
     on the Beta weight.
     """
-    u, w = roots_jacobi(nodes, params.b + x - 1.0, a - 1.0)
-    p = (1.0 + u) / 2.0
     k, s = params.r + x, t / base
+    with np.errstate(over="ignore", invalid="ignore"):
+        u, w = roots_jacobi(nodes, params.b + x - 1.0, a - 1.0)
+    if not (np.all(np.isfinite(w)) and np.all(np.isfinite(u))):
+        # A huge b + x (a degenerate fit at the parameter bounds) overflows the Jacobi weights; then p is
+        # almost surely tiny, and (1 - (1 + p s)^-k) / p tends to k s as p goes to 0: no dropout within t.
+        return float(k * s)
+    p = (1.0 + u) / 2.0
     g = -np.expm1(-k * np.log1p(p * s)) / p
     return float(w @ g / w.sum())
 

@@ -13,6 +13,7 @@ alerts read these tiers once a customer has a value.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from rapport.customers.models import Customer
 from rapport.insights.models import CustomerValue, ValueModelFit, ValueTier
 from rapport.insights.numerics import bgnbd, clv, gamma_gamma
 from rapport.insights.numerics.summaries import rfm_summaries
+
+logger = logging.getLogger(__name__)
 
 PAID_STATUSES = (OrderStatus.PAID, OrderStatus.FULFILLED)
 # Share of valued customers in each tier, from the top.
@@ -120,6 +123,7 @@ def refresh_customer_values(
     in_365 = bgnbd.expected_purchases(purchases.params, 365.0, x, t_x, big_t)
     discount = float(settings.RAPPORT_CLV_ANNUAL_DISCOUNT_RATE)
     horizon = int(settings.RAPPORT_CLV_HORIZON_MONTHS)
+    spend = values = None
     if spend_fit is not None:
         spend = gamma_gamma.expected_average_spend(spend_fit.params, x, summaries.monetary_value)
         values = clv.customer_lifetime_value(
@@ -133,7 +137,10 @@ def refresh_customer_values(
             annual_discount_rate=discount,
             unit="D",
         )
-    else:
+    if spend is None or values is None or not (np.isfinite(spend).all() and np.isfinite(values).all()):
+        # Too few repeat buyers, or spends that vary too little for Gamma-Gamma (every order the same
+        # price leaves its likelihood without a maximum): value every customer at the mean order.
+        spend_fit = None
         mean_order = float(orders.amounts.mean())
         spend = np.full(x.shape, mean_order)
         values = mean_order * clv.discounted_purchases(
@@ -152,6 +159,12 @@ def refresh_customer_values(
         "expected_order_value": spend,
         "clv": values,
     }
+    for name, column in columns.items():
+        bad = ~np.isfinite(column)
+        if bad.any():
+            # A numerical corner the models did not cover must not stop every customer's refresh.
+            logger.warning("value refresh: %d customers have no finite %s; stored as 0", int(bad.sum()), name)
+            columns[name] = np.where(bad, 0.0, column)
     with transaction.atomic():
         fit = ValueModelFit.objects.create(
             fitted_at=now,

@@ -186,3 +186,20 @@ def test_the_gradient_points_downhill_away_from_the_optimum(offset: list[float])
     step = 1e-4 * grad / np.linalg.norm(grad)
     assert bgnbd.negative_log_likelihood(theta - step, x, t_x, big_t, w)[0] < value
     assert bgnbd.negative_log_likelihood(np.log(LIFETIMES.as_array()), x, t_x, big_t, w)[0] < value
+
+
+def test_a_degenerate_fit_at_the_parameter_bounds_still_gives_finite_expectations() -> None:
+    # Everyone bought exactly twice more, at a steady pace: the gamma mixing collapses to a point and the
+    # fit runs to the bounds (huge r, alpha and b), where the Jacobi weights of the fallback overflow.
+    x = np.full(30, 2.0)
+    recency = np.array([280.0 - 2 * n for n in range(30)])
+    age = np.array([300.0 - n for n in range(30)])
+
+    fitted = bgnbd.fit(x, recency, age)
+    expected = bgnbd.expected_purchases(fitted.params, 90.0, x, recency, age)
+
+    assert np.all(np.isfinite(expected))
+    rate = (fitted.params.r + 2.0) / (fitted.params.alpha + age)
+    assert expected == pytest.approx(
+        rate * 90.0 * bgnbd.probability_alive(fitted.params, x, recency, age), rel=1e-3
+    )
