@@ -38,14 +38,16 @@ def customer_insight(actor: Actor, customer: Customer) -> CustomerInsight:
     )
 
 
-def at_risk(actor: Actor, *, band: str = HealthBand.AT_RISK, tier: str = "") -> QuerySet[HealthScore]:
-    """Customers of a health band, most value at risk first, with their value and associate."""
+NOT_HEALTHY = (HealthBand.WATCH, HealthBand.AT_RISK)
+
+
+def at_risk(actor: Actor, *, band: str = "", tier: str = "") -> QuerySet[HealthScore]:
+    """Customers of a health band (by default both below healthy), most value at risk first."""
     actor.require(Perm.CUSTOMERS_VIEW)
     scores = HealthScore.objects.filter(
         customer__in=customers_visible_to(actor), customer__merged_into__isnull=True
     )
-    if band:
-        scores = scores.filter(band=band)
+    scores = scores.filter(band=band) if band else scores.filter(band__in=NOT_HEALTHY)
     if tier:
         scores = scores.filter(customer__value__tier=tier)
     return scores.select_related("customer__associate", "customer__value").order_by(

@@ -50,6 +50,8 @@ DEFAULT_MONTHS = 12
 ACTIVE_DAYS = 365
 PURCHASE_STATUSES = (OrderStatus.PAID, OrderStatus.FULFILLED)
 AT_RISK_ROWS = 20
+# The at-risk table lists both bands below healthy: a valuable customer on watch is worth a call too.
+NOT_HEALTHY = (HealthBand.WATCH, HealthBand.AT_RISK)
 # The cohorts drawn as lines (the table shows every one): the largest, so the lines are not noise.
 CHART_COHORTS = 6
 ZERO = Decimal("0")
@@ -326,7 +328,7 @@ def _groups(rows: QuerySet[Any], key: str, amount: str, choices: list[tuple[str,
 
 def _at_risk(actor: Actor, tier: str) -> list[AtRisk]:
     scores = (
-        HealthScore.objects.filter(band=HealthBand.AT_RISK, customer__in=customers_visible_to(actor))
+        HealthScore.objects.filter(band__in=NOT_HEALTHY, customer__in=customers_visible_to(actor))
         .select_related("customer", "customer__value")
         .order_by("-value_at_risk", "customer_id")
     )

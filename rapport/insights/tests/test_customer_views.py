@@ -88,6 +88,10 @@ def test_the_at_risk_list_is_ordered_by_value_at_risk_and_filters_by_tier() -> N
     assert "Fine" not in page
     assert "Start outreach" not in page  # analysts read only
 
+    default = client.get(reverse("insights:at_risk")).content.decode()
+    assert "Big" in default  # watch and at risk together unless one band is chosen
+    assert "No customer" in client.get(reverse("insights:at_risk"), {"band": "at_risk"}).content.decode()
+
     gold = client.get(reverse("insights:at_risk"), {"band": "watch", "tier": "gold"}).content.decode()
     assert "Big" in gold
     assert "Small" not in gold

@@ -49,9 +49,9 @@ def conversation_recommendations(request: HttpRequest, actor: Actor, conversatio
 
 @staff_view(Perm.CUSTOMERS_VIEW)
 def at_risk(request: HttpRequest, actor: Actor) -> HttpResponse:
-    band = request.GET.get("band", HealthBand.AT_RISK)
+    band = request.GET.get("band", "")
     if band not in HealthBand.values:
-        band = HealthBand.AT_RISK
+        band = ""  # watch and at risk together
     tier = request.GET.get("tier", "")
     if tier not in ValueTier.values:
         tier = ""
