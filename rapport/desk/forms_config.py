@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 
 from rapport.accounts.models import Team, User
 from rapport.customers.models import Tag
+from rapport.customers.tiers import TIER_CHOICES
 from rapport.desk.models import BusinessCalendar, CustomFieldKind, Priority, Status
 from rapport.desk.services.config import (
     ATTACHMENT_BYTES,
@@ -221,6 +222,12 @@ class SlaPolicyForm(forms.Form):
         required=False,
         empty_label="Any customer",
         label="Customers tagged",
+    )
+    customer_tier = forms.ChoiceField(
+        choices=[("", "Any value tier"), *[(t, f"{label} or above") for t, label in TIER_CHOICES[1:]]],
+        required=False,
+        label="Customers of value tier",
+        help_text="From lifetime value (Insights); customers not valued yet count as standard.",
     )
     calendar: forms.ModelChoiceField[BusinessCalendar] = forms.ModelChoiceField(
         queryset=BusinessCalendar.objects.none(),

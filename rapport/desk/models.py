@@ -142,6 +142,8 @@ class SlaPolicy(models.Model):
     is_active = models.BooleanField(default=True)
     # Blank criteria match everything.
     priority = models.CharField(max_length=10, choices=Priority.choices, blank=True)
+    # Customers of at least this value tier (customers.tiers; from lifetime value); blank: any customer.
+    customer_tier = models.CharField(max_length=10, blank=True)
     customer_tag = models.ForeignKey(
         "customers.Tag", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )

@@ -10,13 +10,14 @@ class InsightsConfig(AppConfig):
     def ready(self) -> None:
         from rapport.commerce.import_jobs import register_import_listener
         from rapport.core.schedule import register_periodic
+        from rapport.customers.tiers import register_tier_source
         from rapport.insights.services.value import refresh_after_import, value_tier_of
         from rapport.insights.tasks.recommendations import refresh_recommendations_task
         from rapport.insights.tasks.value import refresh_customer_values_task
-        from rapport.recovery.selectors import register_tier_source
 
         register_periodic("insights.customer_values", timedelta(days=1), refresh_customer_values_task)
         register_periodic("insights.recommendations", timedelta(days=1), refresh_recommendations_task)
         register_import_listener(refresh_after_import)
-        # Recovery's empowerment multipliers and listening's valuable-customer alerts use the CLV tier.
+        # SLA policies, recovery's empowerment multipliers and listening's valuable-customer alerts use the
+        # CLV tier.
         register_tier_source(value_tier_of)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -17,6 +17,7 @@ from rapport.accounts.permissions import Actor, Perm
 from rapport.commerce.models import Order, OrderLine, OrderStatus
 from rapport.core.errors import NotFound
 from rapport.customers.models import Customer
+from rapport.customers.tiers import registered_tier
 from rapport.desk.models import Conversation
 from rapport.desk.selectors.conversations import private_team_ids_hidden_from
 from rapport.recovery import rules
@@ -134,24 +135,12 @@ def tier_for_total(total: Decimal) -> str:
     return STANDARD_TIER
 
 
-# A better measure of value than a year's spend (the insights app's lifetime value) registers itself here;
-# for a customer it has not valued yet, or without it, the year's paid orders decide.
-TierSource = Callable[[Customer], str | None]
-_tier_sources: list[TierSource] = []
-
-
-def register_tier_source(source: TierSource) -> None:
-    if source not in _tier_sources:
-        _tier_sources.append(source)
-
-
 def customer_value_tier(customer: Customer, *, now: datetime | None = None) -> str:
-    """The registered source's tier; else standard, silver (200+ paid in 365 days), gold (500+) or platinum
-    (1,500+)."""
-    for source in _tier_sources:
-        tier = source(customer)
-        if tier:
-            return tier
+    """The lifetime-value tier when the customer has one (customers.tiers); else standard, silver (200+
+    paid in 365 days), gold (500+) or platinum (1,500+)."""
+    tier = registered_tier(customer)
+    if tier:
+        return tier
     return tier_for_total(paid_last_year(customer, now=now))
 
 

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from rapport.core.memo import remember
+from rapport.customers.tiers import STANDARD, registered_tier, tier_rank
 from rapport.desk.business_hours import Calendar, add_business_time, around_the_clock, business_time_between
 from rapport.desk.events import record_conversation_event
 from rapport.desk.models import Conversation, DeskSettings, SlaPolicy, SlaState, Status
@@ -34,6 +35,10 @@ def select_policy(conversation: Conversation) -> SlaPolicy | None:
     customer_tag_ids: set[int] | None = None
     for policy in policies:
         if policy.priority and policy.priority != conversation.priority:
+            continue
+        if policy.customer_tier and tier_rank(registered_tier(conversation.customer) or STANDARD) < tier_rank(
+            policy.customer_tier
+        ):
             continue
         if policy.customer_tag_id is not None:
             if customer_tag_ids is None:

@@ -190,6 +190,7 @@ def sla_policy_edit(request: HttpRequest, actor: Actor, policy_id: int) -> HttpR
         "name": policy.name,
         "priority": policy.priority,
         "customer_tag": policy.customer_tag_id,
+        "customer_tier": policy.customer_tier,
         "calendar": policy.calendar_id,
         "first_response_minutes": policy.first_response_minutes,
         "resolution_minutes": policy.resolution_minutes,

@@ -28,6 +28,7 @@ POLICY_FIELDS = [
     "position",
     "is_active",
     "priority",
+    "customer_tier",
     "customer_tag",
     "calendar",
     "first_response_minutes",

@@ -11,6 +11,7 @@ from rapport.accounts.audit import record_audit, snapshot
 from rapport.accounts.permissions import Actor, Perm
 from rapport.core.errors import Conflict, ValidationFailed
 from rapport.customers.models import Tag
+from rapport.customers.tiers import TIERS
 from rapport.desk.models import (
     BusinessCalendar,
     Conversation,
@@ -42,6 +43,7 @@ def save_sla_policy(
     name: str,
     priority: str = "",
     customer_tag: Tag | None = None,
+    customer_tier: str = "",
     calendar: BusinessCalendar | None = None,
     first_response_minutes: int | None,
     resolution_minutes: int | None,
@@ -61,6 +63,8 @@ def save_sla_policy(
     name = clean_name(name, errors, what="policy", taken=others.exists())
     if priority not in ("", *Priority.values):
         errors["priority"] = f"unknown priority “{priority}”"
+    if customer_tier not in ("", *TIERS):
+        errors["customer_tier"] = f"unknown value tier “{customer_tier}”"
     first = _clean_target(first_response_minutes, "first_response_minutes", errors)
     resolution = _clean_target(resolution_minutes, "resolution_minutes", errors)
     if first is None and resolution is None:
@@ -74,7 +78,7 @@ def save_sla_policy(
     )
     before = snapshot(target, POLICY_FIELDS) if policy is not None else None
     target.name, target.priority, target.is_active = name, priority, is_active
-    target.customer_tag, target.calendar = customer_tag, calendar
+    target.customer_tag, target.customer_tier, target.calendar = customer_tag, customer_tier, calendar
     target.first_response_minutes, target.resolution_minutes = first, resolution
     target.save()
     audit_save(actor, "desk.sla_policy", target, before, POLICY_FIELDS)
