@@ -15,6 +15,7 @@ from rapport.core.errors import Conflict, NotFound, ValidationFailed
 from rapport.core.normalise import SOCIAL_PLATFORMS, looks_like_phone, normalise_phone
 from rapport.customers.identities import IdentityInput, normalise_identity
 from rapport.customers.models import Customer, Identity, IdentityKind, Note, Preference, Tag, TimelineEvent
+from rapport.customers.tiers import with_tier
 from rapport.customers.timeline_guards import hidden_subjects
 
 TIMELINE_PAGE = 50
@@ -109,6 +110,7 @@ def search_customers(
     *,
     query: str = "",
     tag: str = "",
+    tier: str = "",
     associate_id: int | None = None,
     unassigned: bool = False,
 ) -> QuerySet[Customer]:
@@ -116,12 +118,15 @@ def search_customers(
 
     No DISTINCT is needed: matches are subqueries, and a customer carries a given tag at most once.
     """
-    customers = customers_visible_to(actor)
+    customers = with_tier(customers_visible_to(actor))
     query = query.strip()
     if query:
         customers = customers.filter(_matching_ids(query))
     if tag:
         customers = customers.filter(tags__name=tag.strip().lower())
+    if tier:
+        # value_tier is annotated by with_tier() through the registered source, out of the stubs' sight.
+        customers = customers.filter(value_tier=tier)  # type: ignore[misc]
     if unassigned:
         customers = customers.filter(associate__isnull=True)
     elif associate_id is not None:

@@ -31,6 +31,7 @@ from rapport.customers.forms import (
 )
 from rapport.customers.identities import IdentityInput
 from rapport.customers.models import Customer
+from rapport.customers.tiers import TIER_CHOICES, TIERS
 from rapport.desk.selectors import conversations as desk
 
 
@@ -45,11 +46,15 @@ def _int_or_none(raw: str | None) -> int | None:
 def customer_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     query = request.GET.get("q", "")
     tag = request.GET.get("tag", "")
+    tier = request.GET.get("tier", "")
+    if tier not in TIERS:
+        tier = ""
     associate = request.GET.get("associate", "")
     customers = selectors.search_customers(
         actor,
         query=query,
         tag=tag,
+        tier=tier,
         associate_id=_int_or_none(associate),
         unassigned=associate == "none",
     ).order_by("name", "id")
@@ -62,6 +67,8 @@ def customer_list(request: HttpRequest, actor: Actor) -> HttpResponse:
         "page": page,
         "query": query,
         "tag": tag,
+        "tier": tier,
+        "tiers": TIER_CHOICES,
         "associate": associate,
         "params": params.urlencode(),
         "tags": selectors.tags_in_use(actor),

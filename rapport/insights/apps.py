@@ -10,8 +10,8 @@ class InsightsConfig(AppConfig):
     def ready(self) -> None:
         from rapport.commerce.import_jobs import register_import_listener
         from rapport.core.schedule import register_periodic
-        from rapport.customers.tiers import register_tier_source
-        from rapport.insights.services.value import refresh_after_import, value_tier_of
+        from rapport.customers.tiers import register_tier_annotation, register_tier_source
+        from rapport.insights.services.value import annotate_value_tier, refresh_after_import, value_tier_of
         from rapport.insights.tasks.recommendations import refresh_recommendations_task
         from rapport.insights.tasks.value import refresh_customer_values_task
 
@@ -21,3 +21,4 @@ class InsightsConfig(AppConfig):
         # SLA policies, recovery's empowerment multipliers and listening's valuable-customer alerts use the
         # CLV tier.
         register_tier_source(value_tier_of)
+        register_tier_annotation(annotate_value_tier)

@@ -23,6 +23,8 @@ from decimal import Decimal
 import numpy as np
 from django.conf import settings
 from django.db import transaction
+from django.db.models import CharField, F, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from rapport.commerce.models import ImportJob, Order, OrderStatus
@@ -257,3 +259,10 @@ def refresh_after_import(job: ImportJob) -> None:
 
     transaction.on_commit(refresh_customer_values_task.enqueue)
     transaction.on_commit(refresh_recommendations_task.enqueue)
+
+
+def annotate_value_tier(customers: QuerySet[Customer]) -> QuerySet[Customer]:
+    """customers.tiers' list annotation: the CLV tier in the list's own query, standard when not valued."""
+    return customers.annotate(
+        value_tier=Coalesce(F("value__tier"), Value(ValueTier.STANDARD.value), output_field=CharField())
+    )

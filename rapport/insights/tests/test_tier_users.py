@@ -70,3 +70,22 @@ def test_an_unknown_tier_is_refused() -> None:
             first_response_minutes=30,
             resolution_minutes=None,
         )
+
+
+def test_the_customer_list_shows_and_filters_by_value_tier(client) -> None:  # type: ignore[no-untyped-def]
+    gold = _of_tier("gold")
+    gold.name = "Golda"
+    gold.save()
+    plain = CustomerFactory(name="Plain Jane")
+    client.force_login(UserFactory(role=Role.ANALYST))
+
+    every = client.get("/customers/").content.decode()
+    assert "Golda" in every
+    assert "Plain Jane" in every
+    assert "<td>Gold</td>" in every
+    assert "<td>Standard</td>" in every
+
+    only_gold = client.get("/customers/", {"tier": "gold"}).content.decode()
+    assert "Golda" in only_gold
+    assert plain.name not in only_gold
+    assert "Plain Jane" in client.get("/customers/", {"tier": "standard"}).content.decode()
