@@ -47,3 +47,18 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_weights(name: str) -> dict[str, float]:
+    """ "a=40,b=60": named weights; empty gives {} (the code's defaults). What they name is checked where
+    they are used, which knows the names."""
+    weights: dict[str, float] = {}
+    for item in env_list(name):
+        key, sep, raw = item.partition("=")
+        try:
+            weights[key.strip()] = float(raw)
+        except ValueError:
+            sep = ""
+        if not sep or not key.strip():
+            raise ConfigurationError(f"{name} must be name=number pairs separated by commas, got {item!r}")
+    return weights

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.env import ConfigurationError, env_bool, env_int, env_list, env_str
+from config.env import ConfigurationError, env_bool, env_int, env_list, env_str, env_weights
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -231,6 +231,9 @@ RAPPORT_WEBHOOK_ALLOWED_HOSTS = env_list("RAPPORT_WEBHOOK_ALLOWED_HOSTS", [])
 # Lifetime value (docs/insights.md): the yearly discount rate in percent and the horizon in months.
 RAPPORT_CLV_ANNUAL_DISCOUNT_RATE = env_int("RAPPORT_CLV_DISCOUNT_PERCENT", 10, minimum=0) / 100
 RAPPORT_CLV_HORIZON_MONTHS = env_int("RAPPORT_CLV_HORIZON_MONTHS", 12, minimum=1)
+# Relationship health weights (docs/insights.md), e.g. "buying=50,open_problems=10,sentiment=15,defection=15,
+# csat=5,sla=5": signal=points pairs adding up to 100; empty keeps the documented defaults.
+RAPPORT_HEALTH_WEIGHTS = env_weights("RAPPORT_HEALTH_WEIGHTS")
 # A product's page in the store, with {sku} where its SKU goes (e.g. https://shop.example/p/{sku}): agents
 # insert it into replies from the recommendations. Empty: the name and SKU are inserted instead.
 RAPPORT_PRODUCT_URL = env_str("RAPPORT_PRODUCT_URL", "")

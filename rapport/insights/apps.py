@@ -8,6 +8,11 @@ class InsightsConfig(AppConfig):
     label = "insights"
 
     def ready(self) -> None:
+        from django.core.checks import register
+
+        from rapport.insights.checks import check_health_weights
+
+        register(check_health_weights)
         from rapport.commerce.import_jobs import register_import_listener
         from rapport.core.schedule import register_periodic
         from rapport.customers.tiers import register_tier_annotation, register_tier_source

@@ -9,11 +9,12 @@ It runs after every value refresh and daily.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Avg, Count, Min, Q
 from django.utils import timezone
@@ -23,7 +24,13 @@ from rapport.core.errors import Conflict, NotFound
 from rapport.customers.models import Customer
 from rapport.desk.models import ACTIVE_STATUSES, Conversation
 from rapport.insights.models import CustomerValue, HealthScore
-from rapport.insights.numerics.health import HealthInputs, health_of, value_at_risk
+from rapport.insights.numerics.health import (
+    DEFAULT_WEIGHTS,
+    HealthInputs,
+    check_weights,
+    health_of,
+    value_at_risk,
+)
 from rapport.listening.models import FollowUp, FollowUpStatus, MessageSignal, SurveyKind, SurveyResponse
 from rapport.listening.services.follow_ups import open_follow_up
 from rapport.recovery.models import GRANTED_STATUSES, RecoveryAction
@@ -108,9 +115,19 @@ def _money(value: float) -> Decimal:
     return Decimal(str(round(value, 2))).quantize(CENT)
 
 
+def health_weights() -> Mapping[str, float]:
+    """The weights in use: RAPPORT_HEALTH_WEIGHTS when set (checked: known signals adding up to 100)."""
+    configured = settings.RAPPORT_HEALTH_WEIGHTS
+    if not configured:
+        return DEFAULT_WEIGHTS
+    check_weights(configured)
+    return configured
+
+
 def refresh_health(*, now: datetime | None = None, progress: Progress = _silent) -> int:
     """Score every customer with a value or a service signal; returns how many were scored."""
     now = now or timezone.now()
+    weights = health_weights()
     inputs = gather_inputs(now)
     merged = set(Customer.objects.filter(merged_into__isnull=False).values_list("pk", flat=True))
     values = dict(CustomerValue.objects.values_list("customer_id", "clv"))
@@ -118,7 +135,7 @@ def refresh_health(*, now: datetime | None = None, progress: Progress = _silent)
     for customer_id, signals in inputs.items():
         if customer_id in merged:
             continue
-        health = health_of(signals)
+        health = health_of(signals, weights)
         clv = float(values.get(customer_id, 0))
         risk = value_at_risk(clv, signals.p_alive) if signals.p_alive is not None else 0.0
         rows.append(

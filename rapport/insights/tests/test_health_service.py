@@ -123,3 +123,31 @@ def test_agents_cannot_start_outreach_and_unknown_customers_are_not_found() -> N
         start_outreach(actor=Actor(user=UserFactory(role=Role.AGENT)), customer_id=customer.pk)
     with pytest.raises(NotFound):
         start_outreach(actor=Actor(user=UserFactory(role=Role.LEAD)), customer_id=CustomerFactory().pk)
+
+
+def test_configured_weights_change_the_score(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.RAPPORT_HEALTH_WEIGHTS = {
+        "buying": 60.0,
+        "open_problems": 10.0,
+        "sentiment": 10.0,
+        "defection": 10.0,
+        "csat": 5.0,
+        "sla": 5.0,
+    }
+    customer = CustomerFactory()
+    _valued(customer, p_alive=0.5, clv="10.00")
+
+    refresh_health(now=NOW)
+
+    assert HealthScore.objects.get(customer=customer).score == 70.0  # 100 - 60 x 0.5
+
+
+def test_weights_that_do_not_add_up_stop_start_up_with_the_reason(settings) -> None:  # type: ignore[no-untyped-def]
+    from rapport.insights.checks import check_health_weights
+
+    settings.RAPPORT_HEALTH_WEIGHTS = {"buying": 60.0}
+    (error,) = check_health_weights()
+    assert error.id == "rapport.E101"
+    assert "add up to 100" in error.msg
+    settings.RAPPORT_HEALTH_WEIGHTS = {}
+    assert check_health_weights() == []
