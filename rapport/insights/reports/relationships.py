@@ -36,6 +36,8 @@ from itertools import pairwise
 from typing import Any
 
 import numpy as np
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, DecimalField, Max, Min, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -402,6 +404,49 @@ def relationships_report(actor: Actor, *, months: Months, tier: str = "") -> Rel
     values = CustomerValue.objects.order_by()
     bins, valued, total = _bins(values)
 
+    defection, cohorts = order_history(months)
+
+    return RelationshipsReport(
+        months=months,
+        tier=tier,
+        fit=ValueModelFit.objects.order_by("-fitted_at", "-pk").first(),
+        valued_customers=valued,
+        total_clv=total,
+        bins=bins,
+        tiers=list(reversed(_groups(values, "tier", "clv", ValueTier.choices))),
+        bands=_groups(HealthScore.objects.order_by(), "band", "value_at_risk", HealthBand.choices),
+        at_risk=_at_risk(actor, tier),
+        defection=defection,
+        cohorts=cohorts,
+    )
+
+
+def _orders_fingerprint() -> str:
+    """Changes whenever an order is added, removed or changed through the commerce services."""
+    found = Order.objects.order_by().aggregate(n=Count("pk"), top=Max("pk"), changed=Max("updated_at"))
+    changed = found["changed"].isoformat() if found["changed"] else ""
+    return f"{found['n']}:{found['top']}:{changed}"
+
+
+def order_history(months: Months) -> tuple[list[DefectionMonth], list[Cohort]]:
+    """The defection rates and cohorts of the months shown: the same for everyone who may see the page.
+
+    Reading every purchase day is the page's slow part (seconds on a large store), and whole months past
+    change only when orders do, so the result is cached (RAPPORT_REPORT_CACHE_SECONDS, an hour by
+    default) under the orders' fingerprint: a new or changed order gives a fresh reading.
+    """
+    seconds = settings.RAPPORT_REPORT_CACHE_SECONDS
+    if seconds <= 0:
+        return _order_history(months)
+    key = f"insights.relationships.history:{months.first.isoformat()}:{months.count}:{_orders_fingerprint()}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = _order_history(months)
+        cache.set(key, cached, seconds)
+    return cached
+
+
+def _order_history(months: Months) -> tuple[list[DefectionMonth], list[Cohort]]:
     ids, days = purchase_days(months)
     active, defected = defection_by_month(ids, days, months.starts)
     labels = months.labels()
@@ -426,20 +471,7 @@ def relationships_report(actor: Actor, *, months: Months, tier: str = "") -> Rel
         for c in range(months.count)
         if sizes[c]
     ]
-
-    return RelationshipsReport(
-        months=months,
-        tier=tier,
-        fit=ValueModelFit.objects.order_by("-fitted_at", "-pk").first(),
-        valued_customers=valued,
-        total_clv=total,
-        bins=bins,
-        tiers=list(reversed(_groups(values, "tier", "clv", ValueTier.choices))),
-        bands=_groups(HealthScore.objects.order_by(), "band", "value_at_risk", HealthBand.choices),
-        at_risk=_at_risk(actor, tier),
-        defection=defection,
-        cohorts=cohorts,
-    )
+    return defection, cohorts
 
 
 # CSV

@@ -287,3 +287,25 @@ def test_every_table_has_a_csv_with_a_header() -> None:
     assert reports.csv_rows(report, "cohorts")[2] == ["2024-11", 1, 1.0, "", "", "", "", "", "", "", ""]
     assert reports.csv_rows(report, "defection")[1] == ["2024-01", 3, 1, 2, 0.3333]
     assert ["r", 0.243] in reports.csv_rows(report, "fit")
+
+
+@pytest.mark.django_db
+def test_the_order_history_is_cached_until_an_order_changes(settings, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from rapport.commerce.models import Order
+
+    settings.RAPPORT_REPORT_CACHE_SECONDS = 3600
+    cache.clear()
+    people = known_purchases()
+    first = reports.order_history(YEAR_2024)
+
+    with django_assert_max_num_queries(1):  # the fingerprint only
+        assert reports.order_history(YEAR_2024) == first
+
+    # Ben's order is refunded: his purchase no longer counts, and the cached figures are not served.
+    Order.objects.filter(customer=people["Ben"]).update(status="refunded", updated_at=timezone.now())
+    defection, _ = reports.order_history(YEAR_2024)
+    assert defection[0].active_at_start == first[0][0].active_at_start - 1
+    cache.clear()
