@@ -250,24 +250,7 @@ def model_paths(directory: Path, name: str) -> tuple[Path, Path]:
 
 def save_model(model: LinearTextModel, directory: Path, name: str) -> tuple[Path, Path]:
     """Write ``name.npz`` (arrays) and ``name.json`` (settings and metadata) into ``directory``."""
-    arrays = {
-        "data": model.coef.data.astype(np.float16),
-        "indices": model.coef.indices.astype(np.int32),
-        "indptr": model.coef.indptr.astype(np.int32),
-        "intercept": model.intercept.astype(np.float32),
-    }
-    if model.idf is not None:
-        arrays["idf"] = model.idf.astype(np.float16)
-    blob = _npz_bytes(arrays)
-    document = {
-        "format_version": FORMAT_VERSION,
-        "kind": model.kind,
-        "classes": list(model.classes),
-        "features": model.settings.to_json(),
-        "shape": [len(model.classes), model.settings.width],
-        "npz_sha256": hashlib.sha256(blob).hexdigest(),
-        **{key: value for key, value in model.metadata.items() if key not in {"format_version", "kind"}},
-    }
+    blob, document = model_to_bytes(model)
     directory.mkdir(parents=True, exist_ok=True)
     npz_path, json_path = model_paths(directory, name)
     npz_path.write_bytes(blob)
@@ -286,33 +269,18 @@ def load_model(directory: Path, name: str) -> LinearTextModel:
         blob = npz_path.read_bytes()
     except (OSError, ValueError) as exc:
         raise ModelFileError(f"cannot read the {name} model in {directory}: {exc}") from exc
-    if document.get("format_version") != FORMAT_VERSION:
-        raise ModelFileError(f"{json_path} is format {document.get('format_version')}, not {FORMAT_VERSION}")
-    if hashlib.sha256(blob).hexdigest() != document.get("npz_sha256"):
-        raise ModelFileError(f"{npz_path} does not match {json_path} (rebuild with build_listening_models)")
-    settings = FeatureSettings.from_json(document["features"])
-    rows, width = (int(n) for n in document["shape"])
-    with np.load(io.BytesIO(blob), allow_pickle=False) as arrays:
-        coef = sp.csr_matrix(
-            (arrays["data"].astype(np.float32), arrays["indices"], arrays["indptr"]), shape=(rows, width)
-        )
-        intercept = arrays["intercept"].astype(np.float32)
-        idf = arrays["idf"].astype(np.float32) if "idf" in arrays.files else None
-    return LinearTextModel(
-        kind=str(document["kind"]),
-        settings=settings,
-        classes=tuple(document["classes"]),
-        coef=coef,
-        intercept=intercept,
-        idf=idf,
-        metadata={key: value for key, value in document.items() if key not in _META_KEYS},
-    )
+    try:
+        return model_from_bytes(blob, document)
+    except ModelFileError as exc:
+        raise ModelFileError(
+            f"{npz_path} / {json_path}: {exc} (rebuild with build_listening_models)"
+        ) from exc
 
 
 def model_to_bytes(model: LinearTextModel) -> tuple[bytes, dict[str, Any]]:
-    """The model as ``save_model`` writes it, in memory: the ``.npz`` bytes and the JSON document.
+    """The model in memory: the ``.npz`` bytes (no pickle) and the JSON document with their SHA-256.
 
-    For models kept in a database row rather than in files; ``model_from_bytes`` reads them back.
+    ``save_model`` writes them to files; a database row can hold them too. ``model_from_bytes`` reads them.
     """
     arrays = {
         "data": model.coef.data.astype(np.float16),
@@ -339,9 +307,9 @@ def model_from_bytes(blob: bytes, document: Mapping[str, Any]) -> LinearTextMode
     """Read a model written by ``model_to_bytes``; raises ModelFileError when it cannot be trusted."""
     if document.get("format_version") != FORMAT_VERSION:
         found = document.get("format_version")
-        raise ModelFileError(f"the stored model is format {found}, not {FORMAT_VERSION}")
+        raise ModelFileError(f"the model is format {found}, not {FORMAT_VERSION}")
     if hashlib.sha256(blob).hexdigest() != document.get("npz_sha256"):
-        raise ModelFileError("the stored model's arrays do not match its checksum")
+        raise ModelFileError("the model's arrays file does not match its checksum")
     settings = FeatureSettings.from_json(document["features"])
     rows, width = (int(n) for n in document["shape"])
     with np.load(io.BytesIO(blob), allow_pickle=False) as arrays:
