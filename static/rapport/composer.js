@@ -2,6 +2,9 @@
 // cursor, switching the composer to a reply). No inline script, so the CSP holds; pages work without it.
 (function () {
   "use strict";
+  // Several panels of one page bring this file; one listener is enough.
+  if (window.rapportComposerInsert) { return; }
+  window.rapportComposerInsert = true;
 
   function insertIntoComposer(text) {
     var area = document.getElementById("composer-body");

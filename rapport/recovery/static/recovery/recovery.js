@@ -1,39 +1,7 @@
-// The recovery panel and report: a suggested reply goes into the composer's draft, and the report's
-// chart is drawn. No inline script, so the CSP holds; the pages work without this file.
+// The recovery report's chart (the panel's "Insert into reply" is rapport/composer.js). No inline script,
+// so the CSP holds; the pages work without this file.
 (function () {
   "use strict";
-
-  function insertIntoComposer(text) {
-    var area = document.getElementById("composer-body");
-    if (!area) { return false; }
-    var reply = document.querySelector('#composer input[name="kind"][value="outbound"]');
-    if (reply && !reply.checked) {
-      reply.checked = true;
-      reply.dispatchEvent(new Event("change", { bubbles: true }));
-    }
-    if (!area.value.trim()) {
-      area.value = text;
-    } else {
-      var start = area.selectionStart || 0;
-      var end = area.selectionEnd || 0;
-      area.value = area.value.slice(0, start) + text + area.value.slice(end);
-    }
-    area.focus();
-    area.setSelectionRange(area.value.length, area.value.length);
-    area.dispatchEvent(new Event("input", { bubbles: true }));
-    return true;
-  }
-
-  document.addEventListener("click", function (event) {
-    var button = event.target.closest && event.target.closest("[data-recovery-insert]");
-    if (!button) { return; }
-    event.preventDefault();
-    var holder = button.closest(".recovery-reply");
-    var source = holder && holder.querySelector("[data-reply-text]");
-    if (source && insertIntoComposer(source.textContent.trim())) {
-      button.textContent = "Inserted";
-    }
-  });
 
   // Cost per month, stacked by reason.
   var COLOURS = ["#7aa2ff", "#f5a524", "#e5484d", "#30a46c", "#8e4ec6", "#b8c0cc"];
