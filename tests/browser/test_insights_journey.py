@@ -16,8 +16,9 @@ from rapport.accounts.tests.factories import UserFactory
 from rapport.commerce.tests.factories import ProductFactory
 from rapport.customers.services import IdentityInput, create_customer
 from rapport.desk.services.conversations import open_conversation
-from rapport.insights.models import CustomerValue, Recommendation, ValueModelFit
+from rapport.insights.models import Recommendation
 from rapport.insights.services.health import refresh_health
+from rapport.insights.tests.factories_relationships import a_fit, a_value
 from rapport.listening.models import FollowUp
 from tests.browser.contexts import close_quietly
 
@@ -49,28 +50,15 @@ def test_a_lead_starts_outreach_and_the_associate_inserts_a_recommended_product(
     )
     customer.associate = maria
     customer.save(update_fields=["associate"])
-    fit = ValueModelFit.objects.create(
-        calibration_end=timezone.now(),
-        customers=1,
-        r=0.24,
-        alpha=4.4,
-        a=0.79,
-        b=2.4,
-        log_likelihood=-1.0,
-        annual_discount_rate=0.1,
-        horizon_months=12,
-    )
-    CustomerValue.objects.create(
+    a_value(
         customer=customer,
-        fit=fit,
+        clv="120.00",
+        tier="gold",
         frequency=5,
         recency_days=150,
         age_days=400,
         p_alive=0.2,
-        expected_purchases_90=0.1,
-        expected_purchases_365=0.4,
-        clv=Decimal("120.00"),
-        tier="gold",
+        fit=a_fit(calibration_end=timezone.now()),
     )
     refresh_health()
     tent = ProductFactory(name="Trail tent", sku="TENT-1")

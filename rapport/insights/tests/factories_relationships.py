@@ -34,19 +34,29 @@ def a_fit(**overrides: object) -> ValueModelFit:
 
 
 def a_value(
-    *, clv: str, tier: str, customer: Customer | None = None, fit: ValueModelFit | None = None
+    *,
+    clv: str,
+    tier: str = "standard",
+    customer: Customer | None = None,
+    fit: ValueModelFit | None = None,
+    **overrides: object,
 ) -> CustomerValue:
+    """A customer's stored value under the latest fit (made when there is none); any field can be given."""
+    fields: dict[str, object] = {
+        "frequency": 1,
+        "recency_days": 10.0,
+        "age_days": 100.0,
+        "p_alive": 0.5,
+        "expected_purchases_90": 0.1,
+        "expected_purchases_365": 0.4,
+        **overrides,
+    }
     return CustomerValue.objects.create(
         customer=customer or CustomerFactory(),
         fit=fit or ValueModelFit.objects.order_by("-pk").first() or a_fit(),
-        frequency=1,
-        recency_days=10.0,
-        age_days=100.0,
-        p_alive=0.5,
-        expected_purchases_90=0.1,
-        expected_purchases_365=0.4,
         clv=Decimal(clv),
         tier=tier,
+        **fields,
     )
 
 

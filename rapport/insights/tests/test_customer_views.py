@@ -12,8 +12,9 @@ from django.urls import reverse
 from rapport.accounts.models import Role
 from rapport.accounts.tests.factories import UserFactory
 from rapport.customers.tests.factories import CustomerFactory
-from rapport.insights.models import CustomerValue, ValueModelFit
+from rapport.insights.models import CustomerValue
 from rapport.insights.services.health import refresh_health
+from rapport.insights.tests.factories_relationships import a_value
 from rapport.listening.models import FollowUp
 
 pytestmark = pytest.mark.django_db
@@ -28,28 +29,14 @@ def _client(role: str) -> Client:
 
 
 def _valued(name: str, *, p_alive: float, clv: str, tier: str = "gold") -> CustomerValue:
-    fit = ValueModelFit.objects.first() or ValueModelFit.objects.create(
-        calibration_end=NOW,
-        customers=2,
-        r=0.2,
-        alpha=4,
-        a=0.8,
-        b=2.4,
-        log_likelihood=-1,
-        annual_discount_rate=0.1,
-        horizon_months=12,
-    )
-    return CustomerValue.objects.create(
+    return a_value(
         customer=CustomerFactory(name=name),
-        fit=fit,
+        clv=clv,
+        tier=tier,
+        p_alive=p_alive,
         frequency=4,
         recency_days=100,
         age_days=400,
-        p_alive=p_alive,
-        expected_purchases_90=0.4,
-        expected_purchases_365=1.6,
-        clv=Decimal(clv),
-        tier=tier,
     )
 
 

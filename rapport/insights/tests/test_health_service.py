@@ -12,10 +12,12 @@ from rapport.accounts.models import Role
 from rapport.accounts.permissions import Actor
 from rapport.accounts.tests.factories import UserFactory
 from rapport.core.errors import Conflict, NotFound, PermissionDenied
+from rapport.customers.models import Customer
 from rapport.customers.tests.factories import CustomerFactory
 from rapport.desk.tests.factories import a_conversation
-from rapport.insights.models import CustomerValue, HealthScore, ValueModelFit
+from rapport.insights.models import CustomerValue, HealthScore
 from rapport.insights.services.health import refresh_health, start_outreach
+from rapport.insights.tests.factories_relationships import a_value
 from rapport.listening.models import FollowUp
 from rapport.listening.services.scoring import score_new_messages
 from rapport.listening.tests.factories import a_customer_message
@@ -26,29 +28,16 @@ NOW = datetime(2026, 6, 30, 12, tzinfo=UTC)
 
 
 def _valued(
-    customer, *, p_alive: float, clv: str, frequency: int = 4, recency: float = 200, age: float = 400
-):  # type: ignore[no-untyped-def]
-    fit = ValueModelFit.objects.first() or ValueModelFit.objects.create(
-        calibration_end=NOW,
-        customers=1,
-        r=0.2,
-        alpha=4,
-        a=0.8,
-        b=2.4,
-        log_likelihood=-1,
-        annual_discount_rate=0.1,
-        horizon_months=12,
-    )
-    return CustomerValue.objects.create(
-        customer=customer,
-        fit=fit,
-        frequency=frequency,
-        recency_days=recency,
-        age_days=age,
-        p_alive=p_alive,
-        expected_purchases_90=0.1,
-        expected_purchases_365=0.5,
-        clv=Decimal(clv),
+    customer: Customer,
+    *,
+    p_alive: float,
+    clv: str,
+    frequency: int = 4,
+    recency: float = 200,
+    age: float = 400,
+) -> CustomerValue:
+    return a_value(
+        customer=customer, clv=clv, p_alive=p_alive, frequency=frequency, recency_days=recency, age_days=age
     )
 
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
-from django.utils import timezone
 
 from rapport.accounts.models import Role
 from rapport.accounts.permissions import Actor
@@ -15,37 +12,13 @@ from rapport.customers.models import Customer
 from rapport.customers.tests.factories import CustomerFactory
 from rapport.desk.services.config.sla_policies import save_sla_policy
 from rapport.desk.tests.factories import a_conversation
-from rapport.insights.models import CustomerValue, ValueModelFit
+from rapport.insights.tests.factories_relationships import a_value
 
 pytestmark = pytest.mark.django_db
 
 
 def _of_tier(tier: str) -> Customer:
-    fit = ValueModelFit.objects.first() or ValueModelFit.objects.create(
-        calibration_end=timezone.now(),
-        customers=1,
-        r=0.2,
-        alpha=4,
-        a=0.8,
-        b=2.4,
-        log_likelihood=-1,
-        annual_discount_rate=0.1,
-        horizon_months=12,
-    )
-    customer = CustomerFactory()
-    CustomerValue.objects.create(
-        customer=customer,
-        fit=fit,
-        frequency=3,
-        recency_days=100,
-        age_days=200,
-        p_alive=0.9,
-        expected_purchases_90=0.5,
-        expected_purchases_365=2.0,
-        clv=Decimal("500"),
-        tier=tier,
-    )
-    return customer
+    return a_value(clv="500", tier=tier).customer
 
 
 def test_an_sla_policy_for_gold_customers_times_gold_and_platinum_customers_only() -> None:
