@@ -9,9 +9,8 @@ It runs after every value refresh and daily.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -31,19 +30,13 @@ from rapport.insights.numerics.health import (
     health_of,
     value_at_risk,
 )
+from rapport.insights.services.refresh import Progress, money, silent
 from rapport.listening.models import FollowUp, FollowUpStatus, MessageSignal, SurveyKind, SurveyResponse
 from rapport.listening.services.follow_ups import open_follow_up
 from rapport.recovery.models import GRANTED_STATUSES, RecoveryAction
 
 WRITE_BATCH = 2_000
 NEGATIVE_BELOW = -0.05
-CENT = Decimal("0.01")
-
-Progress = Callable[[str, int, int], None]
-
-
-def _silent(stage: str, done: int, total: int) -> None:
-    return None
 
 
 def _days(delta: timedelta) -> float:
@@ -111,10 +104,6 @@ def gather_inputs(now: datetime) -> dict[int, HealthInputs]:
     return {customer_id: HealthInputs(**values) for customer_id, values in fields.items()}
 
 
-def _money(value: float) -> Decimal:
-    return Decimal(str(round(value, 2))).quantize(CENT)
-
-
 def health_weights() -> Mapping[str, float]:
     """The weights in use: RAPPORT_HEALTH_WEIGHTS when set (checked: known signals adding up to 100)."""
     configured = settings.RAPPORT_HEALTH_WEIGHTS
@@ -124,7 +113,7 @@ def health_weights() -> Mapping[str, float]:
     return configured
 
 
-def refresh_health(*, now: datetime | None = None, progress: Progress = _silent) -> int:
+def refresh_health(*, now: datetime | None = None, progress: Progress = silent) -> int:
     """Score every customer with a value or a service signal; returns how many were scored."""
     now = now or timezone.now()
     weights = health_weights()
@@ -145,8 +134,8 @@ def refresh_health(*, now: datetime | None = None, progress: Progress = _silent)
                 band=health.band,
                 reasons=[{"signal": r.signal, "text": r.text, "points": r.points} for r in health.reasons],
                 p_alive=signals.p_alive,
-                clv=_money(clv),
-                value_at_risk=_money(risk),
+                clv=money(clv),
+                value_at_risk=money(risk),
                 computed_at=now,
             )
         )

@@ -9,7 +9,6 @@ of a brand or category the customer said they dislike (preferences with likes = 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,18 +21,13 @@ from rapport.commerce.models import OrderLine, OrderStatus, Product, WishlistIte
 from rapport.customers.models import Preference
 from rapport.insights.models import Recommendation, SimilarProduct
 from rapport.insights.numerics import item_cf
+from rapport.insights.services.refresh import Progress, silent
 
 PAID_STATUSES = (OrderStatus.PAID, OrderStatus.FULFILLED)
 PER_CUSTOMER = 10
 SIMILAR_PER_PRODUCT = 10
 WRITE_BATCH = 5_000
 SECONDS_PER_DAY = 86_400.0
-
-Progress = Callable[[str, int, int], None]
-
-
-def _silent(stage: str, done: int, total: int) -> None:
-    return None
 
 
 @dataclass(frozen=True)
@@ -54,7 +48,7 @@ class _Index:
         return np.searchsorted(self.ids, ids)
 
 
-def refresh_recommendations(*, now: datetime | None = None, progress: Progress = _silent) -> RefreshResult:
+def refresh_recommendations(*, now: datetime | None = None, progress: Progress = silent) -> RefreshResult:
     now = now or timezone.now()
     progress("reading purchases", 0, 1)
     buyer_ids: list[int] = []

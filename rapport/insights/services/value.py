@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 import numpy as np
 from django.conf import settings
@@ -32,6 +30,7 @@ from rapport.customers.models import Customer
 from rapport.insights.models import CustomerValue, ValueModelFit, ValueTier
 from rapport.insights.numerics import bgnbd, clv, gamma_gamma
 from rapport.insights.numerics.summaries import rfm_summaries
+from rapport.insights.services.refresh import Progress, money, silent
 
 logger = logging.getLogger(__name__)
 
@@ -42,13 +41,6 @@ TIER_SHARES = ((ValueTier.PLATINUM, 0.05), (ValueTier.GOLD, 0.15), (ValueTier.SI
 MIN_REPEAT_CUSTOMERS = 20
 READ_CHUNK = 20_000
 WRITE_BATCH = 2_000
-CENT = Decimal("0.01")
-
-Progress = Callable[[str, int, int], None]
-
-
-def _silent(stage: str, done: int, total: int) -> None:
-    return None
 
 
 @dataclass(frozen=True)
@@ -58,7 +50,7 @@ class PaidOrders:
     amounts: np.ndarray
 
 
-def paid_orders(until: datetime, progress: Progress = _silent) -> PaidOrders:
+def paid_orders(until: datetime, progress: Progress = silent) -> PaidOrders:
     """Every paid or fulfilled order up to `until`, as three arrays, read in chunks."""
     orders = Order.objects.filter(status__in=PAID_STATUSES, placed_at__lte=until)
     total = orders.count()
@@ -97,7 +89,7 @@ def tiers_by_rank(values: np.ndarray) -> list[str]:
 
 
 def refresh_customer_values(
-    *, now: datetime | None = None, progress: Progress = _silent
+    *, now: datetime | None = None, progress: Progress = silent
 ) -> ValueModelFit | None:
     """Fit both models on every customer's paid orders and store each one's value; None without orders."""
     started = time.perf_counter()
@@ -205,10 +197,6 @@ def _first_day_spend(orders: PaidOrders, customer_ids: np.ndarray) -> np.ndarray
     return np.array([by_customer.get(int(customer), 0.0) for customer in customer_ids])
 
 
-def _money(value: float) -> Decimal:
-    return Decimal(str(round(float(value), 2))).quantize(CENT)
-
-
 def _write_values(
     fit: ValueModelFit,
     customer_ids: np.ndarray,
@@ -228,12 +216,12 @@ def _write_values(
                 frequency=int(columns["frequency"][i]),
                 recency_days=float(columns["recency_days"][i]),
                 age_days=float(columns["age_days"][i]),
-                average_order_value=_money(columns["average_order_value"][i]),
+                average_order_value=money(columns["average_order_value"][i]),
                 p_alive=float(columns["p_alive"][i]),
                 expected_purchases_90=float(columns["expected_purchases_90"][i]),
                 expected_purchases_365=float(columns["expected_purchases_365"][i]),
-                expected_order_value=_money(columns["expected_order_value"][i]),
-                clv=_money(columns["clv"][i]),
+                expected_order_value=money(columns["expected_order_value"][i]),
+                clv=money(columns["clv"][i]),
                 tier=tiers[i],
                 computed_at=now,
             )
