@@ -166,6 +166,12 @@ def send_all(port: int, messages: list[bytes], senders: int, bar: tqdm) -> None:
         raise SystemExit(f"sending failed: {failures[0]!r}")
 
 
+def cpu_seconds(process: subprocess.Popen[bytes]) -> float:
+    """User plus system CPU time of a running child, from /proc (Linux)."""
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def count_status(database: Path) -> dict[str, int]:
     with sqlite3.connect(database, timeout=30) as connection:
         return dict(
@@ -209,6 +215,10 @@ def main() -> None:
     ]
     try:
         wait_for_port(port)
+        time.sleep(1.0)  # let the workers settle after start-up, so their CPU count is the work's
+        listener_cpu_before = cpu_seconds(listener)
+        workers_cpu_before = sum(cpu_seconds(worker) for worker in workers)
+        senders_cpu_before = time.process_time()
         started = time.perf_counter()
         with tqdm(total=len(messages), desc="sent (250)", unit="msg") as bar:
             send_all(port, messages, args.senders, bar)
@@ -223,6 +233,9 @@ def main() -> None:
                 bar.update(now_done - done)
                 done = now_done
         total = time.perf_counter() - started
+        listener_cpu = cpu_seconds(listener) - listener_cpu_before
+        worker_cpu = sum(cpu_seconds(worker) for worker in workers) - workers_cpu_before
+        senders_cpu = time.process_time() - senders_cpu_before
     finally:
         for process in [listener, *workers]:
             process.terminate()
@@ -242,6 +255,11 @@ def main() -> None:
     print(f"bare parse, stdlib email:              {bare:8.1f} msg/s")
     print(f"parse_email (Rapport's parser):        {ours:8.1f} msg/s")
     print(f"end to end / bare parse:               {end_to_end / bare:8.3f}")
+    per_message = 1000 / len(messages)
+    print(
+        f"CPU per message: listener {listener_cpu * per_message:.2f} ms, worker {worker_cpu * per_message:.2f} ms,"
+        f" senders and the bench's polling {senders_cpu * per_message:.2f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -123,6 +123,10 @@ def _database() -> dict[str, object]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": DATA_DIR / "rapport.sqlite3",
+        # Opening a connection runs the PRAGMAs below; a process that writes often (the SMTP listener,
+        # the worker, a busy web thread) keeps its connection instead of paying for that every time.
+        "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60),
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             # IMMEDIATE takes the write lock when a transaction starts, so two writers queue on the
             # busy timeout instead of failing half-way with "database is locked".
@@ -291,5 +295,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # aiosmtpd logs every SMTP command at INFO: a line per message and peer at mail volume.
+    "loggers": {"axes": {"level": "WARNING"}, "mail.log": {"level": "WARNING"}},
 }

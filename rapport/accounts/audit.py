@@ -11,6 +11,7 @@ from django.db import models
 
 from rapport.accounts.models import AuditEntry
 from rapport.accounts.permissions import Actor
+from rapport.core.unit_of_work import append_row
 
 
 def _jsonable(value: Any) -> Any:
@@ -47,14 +48,16 @@ def record_audit(
     after: dict[str, Any] | None = None,
     target_label: str = "",
 ) -> AuditEntry:
-    return AuditEntry.objects.create(
-        actor=actor.user if actor else None,
-        actor_label=actor.label if actor else "system",
-        via=actor.via if actor else "system",
-        action=action,
-        target_type=target._meta.label_lower,
-        target_id=str(target.pk),
-        target_label=(target_label or str(target))[:200],
-        before=_jsonable(before) if before is not None else None,
-        after=_jsonable(after) if after is not None else None,
+    return append_row(
+        AuditEntry(
+            actor=actor.user if actor else None,
+            actor_label=actor.label if actor else "system",
+            via=actor.via if actor else "system",
+            action=action,
+            target_type=target._meta.label_lower,
+            target_id=str(target.pk),
+            target_label=(target_label or str(target))[:200],
+            before=_jsonable(before) if before is not None else None,
+            after=_jsonable(after) if after is not None else None,
+        )
     )

@@ -11,7 +11,7 @@ class ChannelsConfig(AppConfig):
         from django.core.checks import register
 
         from rapport.channels.email import outgoing
-        from rapport.channels.email.ingest import process_email, read_email
+        from rapport.channels.email.ingest import process_email, process_emails, read_email
         from rapport.channels.models import ChannelKind
         from rapport.channels.phone.ingest import process_phone
         from rapport.channels.phone.services import move_phone_calls
@@ -30,7 +30,9 @@ class ChannelsConfig(AppConfig):
         from rapport.desk.models import Channel
         from rapport.desk.outbound import register_outbound
 
-        register_reading_processor(ChannelKind.EMAIL, read=read_email, process=process_email)
+        register_reading_processor(
+            ChannelKind.EMAIL, read=read_email, process=process_email, process_batch=process_emails
+        )
         register_processor(ChannelKind.PHONE, process_phone)
         register_processor(ChannelKind.SOCIAL, process_social)
         register_processor(ChannelKind.WIDGET, process_widget)

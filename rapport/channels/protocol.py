@@ -3,11 +3,12 @@
 A channel gives a processor that turns a stored delivery into desk records. It may also give a reader:
 the part that only reads the raw bytes (parsing an email takes most of the time an email costs). The
 batch path runs readers before it opens its transaction, so the database is locked only for writing.
+And it may give a batch processor, which writes many deliveries in bulk (email does).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,12 +38,16 @@ Reader = Callable[[bytes], Any]
 # message never stays.
 ReadProcessor = Callable[[InboundDelivery, Any], Outcome]
 Processor = Callable[[InboundDelivery], Outcome]
+# Many deliveries (with what the reader made of each) -> their outcomes, in order, written in bulk. It
+# raises if any one cannot be written; the caller then processes them one at a time.
+BatchProcessor = Callable[[Sequence[tuple[InboundDelivery, Any]]], list[Outcome]]
 
 
 @dataclass(frozen=True)
 class ChannelProcessing:
     read: Reader | None
     process: ReadProcessor
+    process_batch: BatchProcessor | None = None
 
 
 _CHANNELS: dict[str, ChannelProcessing] = {}
@@ -53,8 +58,10 @@ def register_processor(kind: str, processor: Processor) -> None:
     _CHANNELS[kind] = ChannelProcessing(read=None, process=lambda delivery, _: processor(delivery))
 
 
-def register_reading_processor(kind: str, *, read: Reader, process: ReadProcessor) -> None:
-    _CHANNELS[kind] = ChannelProcessing(read=read, process=process)
+def register_reading_processor(
+    kind: str, *, read: Reader, process: ReadProcessor, process_batch: BatchProcessor | None = None
+) -> None:
+    _CHANNELS[kind] = ChannelProcessing(read=read, process=process, process_batch=process_batch)
 
 
 def processing_for(kind: str) -> ChannelProcessing:

@@ -2,7 +2,8 @@
 
 Other apps may listen to the timeline (outbound webhooks do): a listener is called for every row
 recorded here, inside the transaction that records it, so what it writes commits or rolls back with
-the change itself.
+the change itself. Inside a unit of work (``rapport.core.unit_of_work``: a batch of inbound mail) the
+rows are inserted together when the unit ends, and the listeners are called then, in order.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 
 from rapport.accounts.permissions import Actor
+from rapport.core.unit_of_work import append_row
 from rapport.customers.models import Customer, TimelineEvent
 
 TimelineListener = Callable[[TimelineEvent], None]
@@ -38,7 +40,7 @@ def record_event(
     data: dict[str, Any] | None = None,
     occurred_at: datetime | None = None,
 ) -> TimelineEvent:
-    event = TimelineEvent.objects.create(
+    event = TimelineEvent(
         customer=customer,
         kind=kind,
         summary=summary[:300],
@@ -48,6 +50,9 @@ def record_event(
         data=data or {},
         occurred_at=occurred_at or timezone.now(),
     )
+    return append_row(event, after_insert=_notify_listeners)
+
+
+def _notify_listeners(event: TimelineEvent) -> None:
     for listener in _LISTENERS:
         listener(event)
-    return event

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from typing import Any
@@ -15,6 +15,7 @@ from rapport.accounts.audit import changed, record_audit, snapshot
 from rapport.accounts.models import User
 from rapport.accounts.permissions import Actor, Perm
 from rapport.core.errors import Conflict, NotFound, ValidationFailed
+from rapport.core.unit_of_work import savepoint
 from rapport.customers.events import record_event
 from rapport.customers.identities import IdentityInput, normalise_identity
 from rapport.customers.merge import merge_steps
@@ -145,14 +146,18 @@ def create_customer(
         Identity.objects.bulk_create(rows)
         if tags:
             customer.tags.set(_tags(tags))
-        record_audit(
-            actor=actor,
-            action="customer.create",
-            target=customer,
-            after=snapshot(customer, CUSTOMER_FIELDS) | {"identities": [v for _, v in normalised]},
-        )
-        record_event(customer=customer, kind="customer.created", summary="Customer created", actor=actor)
+        _record_created(customer, identities=[v for _, v in normalised], actor=actor)
     return customer
+
+
+def _record_created(customer: Customer, *, identities: list[str], actor: Actor | None) -> None:
+    record_audit(
+        actor=actor,
+        action="customer.create",
+        target=customer,
+        after=snapshot(customer, CUSTOMER_FIELDS) | {"identities": identities},
+    )
+    record_event(customer=customer, kind="customer.created", summary="Customer created", actor=actor)
 
 
 def update_customer(*, actor: Actor | None, customer: Customer, **changes: Any) -> Customer:
@@ -296,14 +301,17 @@ def find_or_create_customer(
     if identity is not None:
         return identity.customer, False
     try:
-        customer = create_customer(
-            actor=None,
-            name=name,
-            identities=[IdentityInput(kind=kind, value=normalised, platform=platform)]
-            if kind != IdentityKind.SOCIAL
-            else [IdentityInput(kind=kind, value=normalised.split(":", 1)[1], platform=platform)],
-            country=default_region,
-        )
+        # savepoint(), not a bare atomic block: a lost race must also drop the history rows recorded
+        # for the customer that was rolled back, when a unit of work defers them.
+        with savepoint():
+            customer = create_customer(
+                actor=None,
+                name=name,
+                identities=[IdentityInput(kind=kind, value=normalised, platform=platform)]
+                if kind != IdentityKind.SOCIAL
+                else [IdentityInput(kind=kind, value=normalised.split(":", 1)[1], platform=platform)],
+                country=default_region,
+            )
     except (Conflict, IntegrityError):
         # Two first contacts from one address raced; the other one created the customer.
         identity = Identity.objects.select_related("customer").get(kind=kind, value=normalised)
@@ -311,6 +319,46 @@ def find_or_create_customer(
     if actor is not None:
         record_audit(actor=actor, action="customer.find_or_create", target=customer)
     return customer, True
+
+
+def find_or_create_customers(*, kind: str, people: Sequence[tuple[str, str]]) -> dict[str, Customer]:
+    """The customers behind many addresses or numbers at once, by normalised value; channels only.
+
+    `people` holds (value, name) pairs; an address seen for the first time becomes a customer with
+    that name, exactly as find_or_create_customer makes one, in a handful of queries for the lot. A
+    value that cannot be normalised raises ValidationFailed, and a lost race IntegrityError: a batch
+    caller then goes back to one at a time. Social handles, which carry a platform, go one at a time.
+    """
+    if kind == IdentityKind.SOCIAL:
+        raise ValidationFailed("social identities are found one at a time", code="invalid_identity_kind")
+    names: dict[str, str] = {}
+    for value, name in people:
+        names.setdefault(normalise_identity(IdentityInput(kind=kind, value=value)), name)
+    found = {
+        identity.value: identity.customer
+        for identity in Identity.objects.select_related("customer", "customer__associate").filter(
+            kind=kind, value__in=list(names)
+        )
+    }
+    missing = [value for value in names if value not in found]
+    if not missing:
+        return found
+    for value in missing:
+        _validate_choices(name=names[value].strip(), language="en", time_zone="UTC", country="")
+    now = timezone.now()
+    created = Customer.objects.bulk_create(
+        [Customer(name=names[value].strip(), survey_consent=True, survey_consent_at=now) for value in missing]
+    )
+    Identity.objects.bulk_create(
+        [
+            Identity(customer=customer, kind=kind, value=value, is_primary=True)
+            for value, customer in zip(missing, created, strict=True)
+        ]
+    )
+    for value, customer in zip(missing, created, strict=True):
+        _record_created(customer, identities=[value], actor=None)
+        found[value] = customer
+    return found
 
 
 def add_note(*, actor: Actor, customer: Customer, body: str) -> Note:

@@ -7,6 +7,7 @@ from typing import Any
 from django.utils import timezone
 
 from rapport.accounts.permissions import Actor
+from rapport.core.unit_of_work import append_row
 from rapport.customers.events import record_event
 from rapport.desk.models import Conversation, ConversationEvent
 
@@ -22,13 +23,15 @@ def record_conversation_event(
     """Write the change on the conversation and on its customer's 360 timeline, at the same instant."""
     now = timezone.now()
     payload = {"conversation_id": conversation.pk, **(data or {})}
-    event = ConversationEvent.objects.create(
-        conversation=conversation,
-        kind=kind,
-        actor=actor.user if actor else None,
-        summary=summary[:300],
-        data=payload,
-        created_at=now,
+    event = append_row(
+        ConversationEvent(
+            conversation=conversation,
+            kind=kind,
+            actor=actor.user if actor else None,
+            summary=summary[:300],
+            data=payload,
+            created_at=now,
+        )
     )
     record_event(
         customer=conversation.customer,

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rapport.channels.email.addresses import mailbox_key
 from rapport.channels.email.parsing import EmailParseError, ParsedEmail, parse_email
-from rapport.channels.email.threading import find_thread
+from rapport.channels.email.threading import ThreadQuery, find_threads
 from rapport.channels.models import DeliveryStatus, InboundDelivery, Mailbox
 from rapport.channels.protocol import Outcome, Unprocessable
 from rapport.core.memo import remember
 from rapport.customers.models import IdentityKind
-from rapport.customers.services import find_or_create_customer
-from rapport.desk.models import Channel, Conversation, Status
+from rapport.customers.services import find_or_create_customers
+from rapport.desk.models import Channel, Conversation, Message, Status
 from rapport.desk.services.conversations import (
     MAX_PARTICIPANTS,
     AttachmentInput,
     desk_settings,
-    open_conversation,
-    receive_message,
     record_automatic_mail,
+)
+from rapport.desk.services.intake import (
+    InboundReply,
+    NewInbound,
+    open_inbound_conversations,
+    receive_inbound_messages,
 )
 
 NOISE_LABELS = {"auto_reply": "Automatic reply", "bounce": "Delivery failure report"}
@@ -37,45 +43,112 @@ def read_email(raw: bytes) -> ParsedEmail:
 
 
 def process_email(delivery: InboundDelivery, parsed: ParsedEmail) -> Outcome:
-    recipients = [*parsed.to, *parsed.cc, delivery.source]
-    conversation = find_thread(
-        sender=parsed.from_address,
-        in_reply_to=parsed.in_reply_to,
-        references=parsed.references,
-        recipients=recipients,
-        subject=parsed.subject,
+    return process_emails([(delivery, parsed)])[0]
+
+
+def process_emails(batch: Sequence[tuple[InboundDelivery, ParsedEmail]]) -> list[Outcome]:
+    """Thread each mail, find or create its sender, and write it to the desk; outcomes in batch order.
+
+    A batch is written in bulk (threads found together, new senders created together, messages
+    inserted together). A mail that answers another in the same batch must see that one written
+    first, so the batch is cut into runs that answer nothing earlier in the run.
+    """
+    outcomes: list[Outcome] = []
+    for run in _independent_runs(batch):
+        outcomes.extend(_process_run(run))
+    return outcomes
+
+
+def _independent_runs(
+    batch: Sequence[tuple[InboundDelivery, ParsedEmail]],
+) -> list[list[tuple[InboundDelivery, ParsedEmail]]]:
+    runs: list[list[tuple[InboundDelivery, ParsedEmail]]] = []
+    seen: set[str] = set()
+    for item in batch:
+        parsed = item[1]
+        answers = {*parsed.in_reply_to, *parsed.references}
+        if not runs or answers & seen:
+            runs.append([])
+            seen = set()
+        runs[-1].append(item)
+        if parsed.message_id:
+            seen.add(parsed.message_id)
+    return runs
+
+
+def _process_run(run: list[tuple[InboundDelivery, ParsedEmail]]) -> list[Outcome]:
+    threads = find_threads(
+        [
+            ThreadQuery(
+                sender=parsed.from_address,
+                in_reply_to=parsed.in_reply_to,
+                references=parsed.references,
+                recipients=[*parsed.to, *parsed.cc, delivery.source],
+                subject=parsed.subject,
+            )
+            for delivery, parsed in run
+        ]
     )
-    if parsed.noise:
-        return _automatic(parsed, conversation)
-    attachments, skipped = _attachments(parsed)
-    body = _body(parsed, skipped)
-    if conversation is not None and conversation.status != Status.CLOSED:
-        message = receive_message(
-            conversation=conversation,
-            body_text=body,
-            attachments=attachments,
-            sender=parsed.from_address,
-            external_id=parsed.message_id,
-        )
-        return Outcome(conversation=conversation, message=message)
-    customer, _ = find_or_create_customer(
-        kind=IdentityKind.EMAIL, value=parsed.from_address, name=parsed.from_name
+    outcomes: dict[int, Outcome] = {}
+    replies: list[tuple[int, InboundReply]] = []
+    firsts: list[tuple[int, ParsedEmail, str, list[AttachmentInput], str]] = []
+    for position, ((delivery, parsed), conversation) in enumerate(zip(run, threads, strict=True)):
+        if parsed.noise:
+            outcomes[position] = _automatic(parsed, conversation)
+            continue
+        attachments, skipped = _attachments(parsed)
+        body = _body(parsed, skipped)
+        if conversation is not None and conversation.status != Status.CLOSED:
+            replies.append(
+                (
+                    position,
+                    InboundReply(
+                        conversation_id=conversation.pk,
+                        body_text=body,
+                        attachments=attachments,
+                        sender=parsed.from_address,
+                        external_id=parsed.message_id,
+                    ),
+                )
+            )
+        else:
+            firsts.append((position, parsed, body, attachments, delivery.source))
+    messages = receive_inbound_messages([reply for _, reply in replies])
+    for (position, _), message in zip(replies, messages, strict=True):
+        outcomes[position] = Outcome(conversation=message.conversation, message=message)
+    for position, (conversation, message) in zip(
+        [first[0] for first in firsts], _open_conversations(firsts), strict=True
+    ):
+        outcomes[position] = Outcome(conversation=conversation, message=message)
+    return [outcomes[position] for position in range(len(run))]
+
+
+def _open_conversations(
+    firsts: list[tuple[int, ParsedEmail, str, list[AttachmentInput], str]],
+) -> list[tuple[Conversation, Message]]:
+    if not firsts:
+        return []
+    customers = find_or_create_customers(
+        kind=IdentityKind.EMAIL, people=[(parsed.from_address, parsed.from_name) for _, parsed, *_ in firsts]
     )
     mailboxes = _mailboxes()
-    mailbox = mailboxes.get(mailbox_key(delivery.source))
-    conversation = open_conversation(
-        actor=None,
-        customer=customer,
-        channel=Channel.EMAIL,
-        subject=parsed.subject,
-        body_text=body,
-        attachments=attachments,
-        team=mailbox.team if mailbox else None,
-        participants=_others_in_copy(parsed, set(mailboxes)),
-        sender=parsed.from_address,
-        external_id=parsed.message_id,
-    )
-    return Outcome(conversation=conversation, message=conversation.messages.get())
+    items = []
+    for _, parsed, body, attachments, source in firsts:
+        mailbox = mailboxes.get(mailbox_key(source))
+        items.append(
+            NewInbound(
+                customer=customers[parsed.from_address],
+                channel=Channel.EMAIL,
+                subject=parsed.subject,
+                body_text=body,
+                attachments=attachments,
+                team=mailbox.team if mailbox else None,
+                participants=_others_in_copy(parsed, set(mailboxes)),
+                sender=parsed.from_address,
+                external_id=parsed.message_id,
+            )
+        )
+    return open_inbound_conversations(items)
 
 
 def _mailboxes() -> dict[str, Mailbox]:

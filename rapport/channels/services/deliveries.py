@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from rapport.channels.models import DeliveryStatus, InboundDelivery
 from rapport.channels.protocol import Outcome, Unprocessable, processing_for
 from rapport.core.errors import Conflict
 from rapport.core.memo import remembered_reads
+from rapport.core.unit_of_work import savepoint, unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -139,29 +141,64 @@ def _read(kind: str, raw: bytes) -> Any:
 
 
 def _process(candidates: QuerySet[InboundDelivery], *, skip_locked: bool = False) -> dict[int, str]:
-    """Read the waiting candidates outside any transaction, then write them all in one; status by id."""
+    """Read the waiting candidates outside any transaction, then write them all in one; status by id.
+
+    The batch defers its history rows to one insert per table (a unit of work). Should the batch fail
+    as a whole (those inserts, the commit), nothing of it is kept and each delivery is written again
+    alone, so the one at fault is quarantined and the others are not held up by it.
+    """
     readings = {pk: _read(kind, bytes(raw)) for pk, kind, raw in candidates.values_list("pk", "kind", "raw")}
     if not readings:
         return {}
+    try:
+        return _write(readings, skip_locked=skip_locked, batched=len(readings) > 1)
+    except Exception as error:
+        if len(readings) == 1:
+            raise
+        logger.warning("a batch of %s inbound deliveries is written one by one: %r", len(readings), error)
     statuses: dict[int, str] = {}
-    with remembered_reads(), transaction.atomic():
+    for pk, reading in readings.items():
+        statuses.update(_write({pk: reading}, skip_locked=skip_locked, batched=False))
+    return statuses
+
+
+def _write(readings: dict[int, Any], *, skip_locked: bool, batched: bool) -> dict[int, str]:
+    with remembered_reads(), transaction.atomic(), unit_of_work() if batched else nullcontext():
         # Locked and checked again: a replay or another worker may have processed some meanwhile.
-        locked = (
+        locked = list(
             InboundDelivery.objects.select_for_update(skip_locked=skip_locked)
             .filter(pk__in=list(readings), status=DeliveryStatus.RECEIVED)
             .order_by("pk")
         )
+        outcomes = _batch_outcomes(locked, readings) if batched else {}
         for delivery in locked:
-            _finish(delivery, _outcome(delivery, readings[delivery.pk]))
-            statuses[delivery.pk] = delivery.status
-    return statuses
+            outcome = outcomes.get(delivery.pk) or _outcome(delivery, readings[delivery.pk])
+            _finish(delivery, outcome)
+    return {delivery.pk: delivery.status for delivery in locked}
+
+
+def _batch_outcomes(locked: list[InboundDelivery], readings: dict[int, Any]) -> dict[int, Outcome]:
+    """Outcomes of the deliveries whose channel writes in bulk; the others go one by one."""
+    by_kind: dict[str, list[tuple[InboundDelivery, Any]]] = {}
+    for delivery in locked:
+        if not isinstance(readings[delivery.pk], _Unreadable):
+            by_kind.setdefault(delivery.kind, []).append((delivery, readings[delivery.pk]))
+    outcomes: dict[int, Outcome] = {}
+    for kind, pairs in by_kind.items():
+        process_batch = processing_for(kind).process_batch
+        if process_batch is not None:
+            written = process_batch(pairs)
+            outcomes.update(
+                {delivery.pk: outcome for (delivery, _), outcome in zip(pairs, written, strict=True)}
+            )
+    return outcomes
 
 
 def _outcome(delivery: InboundDelivery, reading: Any) -> Outcome:
     if isinstance(reading, _Unreadable):
         return Outcome(status=DeliveryStatus.QUARANTINED, reason=reading.reason[:2000])
     try:
-        with transaction.atomic():
+        with savepoint():
             return processing_for(delivery.kind).process(delivery, reading)
     except Unprocessable as error:
         reason = str(error)

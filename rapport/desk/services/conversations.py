@@ -213,46 +213,35 @@ def open_conversation(
     """
     if actor is not None:
         actor.require(Perm.DESK_WORK)
-    if customer.is_merged:
-        raise Conflict("this customer was merged into another", code="customer_merged")
-    if channel not in Channel.values:
-        raise ValidationFailed(f"unknown channel {channel!r}", code="invalid_channel")
-    if priority not in Priority.values:
-        raise ValidationFailed(f"unknown priority {priority!r}", code="invalid_priority")
-    if len(subject) > MAX_SUBJECT:
-        raise ValidationFailed(
-            f"a subject may hold at most {MAX_SUBJECT} characters", code="subject_too_long"
-        )
-    text, html = _clean_body(body_text, body_html)
-    if not text and not attachments:
-        raise ValidationFailed("a conversation starts with a message", code="empty_message")
-    _check_attachments(attachments)
-    fields = clean_custom_fields(custom_fields or {})
-    now = timezone.now()
-    conversation = Conversation.objects.create(
+    text, html = check_opening(
         customer=customer,
         channel=channel,
-        subject=subject.strip() or text[:80],
+        priority=priority,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        attachments=attachments,
+    )
+    fields = clean_custom_fields(custom_fields or {})
+    now = timezone.now()
+    conversation = conversation_row(
+        customer=customer,
+        channel=channel,
+        subject=subject,
+        text=text,
         priority=priority,
         team=team,
-        participants=_clean_participants(participants),
+        participants=participants,
         custom_fields=fields,
-        created_by=actor.user if actor is not None else None,
-        created_at=now,
-        updated_at=now,
-        last_message_at=now,
+        actor=actor,
+        at=now,
     )
+    conversation.save(force_insert=True)
     if tags:
         conversation.tags.set(_tags(tags))
     if order_ids:
         conversation.orders.set(_orders_of(customer, order_ids))
-    record_conversation_event(
-        conversation=conversation,
-        kind="conversation.opened",
-        summary=f"Conversation opened on {conversation.get_channel_display()}: {conversation.subject}",
-        actor=actor,
-        data={"channel": channel, "priority": priority},
-    )
+    record_opened(conversation, actor=actor)
     _append_message(
         conversation=conversation,
         kind=first_message,
@@ -274,6 +263,73 @@ def open_conversation(
     return conversation
 
 
+def check_opening(
+    *,
+    customer: Customer,
+    channel: str,
+    priority: str,
+    subject: str,
+    body_text: str,
+    body_html: str,
+    attachments: Sequence[AttachmentInput],
+) -> tuple[str, str]:
+    """Refuse a conversation that cannot be opened; the first message's clean text and HTML."""
+    if customer.is_merged:
+        raise Conflict("this customer was merged into another", code="customer_merged")
+    if channel not in Channel.values:
+        raise ValidationFailed(f"unknown channel {channel!r}", code="invalid_channel")
+    if priority not in Priority.values:
+        raise ValidationFailed(f"unknown priority {priority!r}", code="invalid_priority")
+    if len(subject) > MAX_SUBJECT:
+        raise ValidationFailed(
+            f"a subject may hold at most {MAX_SUBJECT} characters", code="subject_too_long"
+        )
+    text, html = _clean_body(body_text, body_html)
+    if not text and not attachments:
+        raise ValidationFailed("a conversation starts with a message", code="empty_message")
+    _check_attachments(attachments)
+    return text, html
+
+
+def conversation_row(
+    *,
+    customer: Customer,
+    channel: str,
+    subject: str,
+    text: str,
+    priority: str,
+    team: Team | None,
+    participants: Sequence[str],
+    custom_fields: dict[str, Any],
+    actor: Actor | None,
+    at: datetime,
+) -> Conversation:
+    """A new conversation to insert (this module and bulk intake share it)."""
+    return Conversation(
+        customer=customer,
+        channel=channel,
+        subject=subject.strip() or text[:80],
+        priority=priority,
+        team=team,
+        participants=_clean_participants(participants),
+        custom_fields=custom_fields,
+        created_by=actor.user if actor is not None else None,
+        created_at=at,
+        updated_at=at,
+        last_message_at=at,
+    )
+
+
+def record_opened(conversation: Conversation, *, actor: Actor | None) -> None:
+    record_conversation_event(
+        conversation=conversation,
+        kind="conversation.opened",
+        summary=f"Conversation opened on {conversation.get_channel_display()}: {conversation.subject}",
+        actor=actor,
+        data={"channel": conversation.channel, "priority": conversation.priority},
+    )
+
+
 def _append_message(
     *,
     conversation: Conversation,
@@ -286,10 +342,39 @@ def _append_message(
     external_id: str,
     at: datetime,
 ) -> Message:
+    message = message_row(
+        conversation=conversation,
+        kind=kind,
+        actor=actor,
+        text=text,
+        html=html,
+        sender=sender,
+        external_id=external_id,
+        at=at,
+    )
+    message.save(force_insert=True)
+    Attachment.objects.bulk_create(attachment_rows(message, attachments))
+    count_message(conversation, message)
+    record_message(conversation, message, actor=actor, attachments=len(attachments))
+    return message
+
+
+def message_row(
+    *,
+    conversation: Conversation,
+    kind: str,
+    actor: Actor | None,
+    text: str,
+    html: str,
+    sender: str,
+    external_id: str,
+    at: datetime,
+) -> Message:
+    """A message to insert on the conversation (this module and bulk intake share it)."""
     if kind not in MessageKind.values:
         raise ValidationFailed(f"unknown message kind {kind!r}", code="invalid_message_kind")
     staff = actor.user if actor is not None and kind != MessageKind.INBOUND else None
-    message = Message.objects.create(
+    return Message(
         conversation=conversation,
         kind=kind,
         channel=conversation.channel,
@@ -300,34 +385,51 @@ def _append_message(
         external_id=external_id[:998],
         created_at=at,
     )
-    for item in attachments:
-        digest = blobs.store_blob(item.data)
-        Attachment.objects.create(
+
+
+def attachment_rows(message: Message, attachments: Sequence[AttachmentInput]) -> list[Attachment]:
+    """The attachments' rows to insert once the message has its id; their bytes are stored now."""
+    return [
+        Attachment(
             message=message,
             filename=_safe_filename(item.filename),
             content_type=(item.content_type or "application/octet-stream")[:100],
             size=len(item.data),
-            sha256=digest,
-            created_at=at,
+            sha256=blobs.store_blob(item.data),
+            created_at=message.created_at,
         )
+        for item in attachments
+    ]
+
+
+MESSAGE_LABELS = {
+    MessageKind.INBOUND: "Customer wrote",
+    MessageKind.OUTBOUND: "Reply sent",
+    MessageKind.NOTE: "Internal note",
+}
+
+
+def count_message(conversation: Conversation, message: Message) -> None:
+    """A new message moves the conversation's counters (the caller saves)."""
+    at = message.created_at
     conversation.message_count += 1
     conversation.last_message_at = at
     conversation.updated_at = at
-    if kind == MessageKind.INBOUND:
+    if message.kind == MessageKind.INBOUND:
         conversation.last_inbound_at = at
-    labels = {
-        MessageKind.INBOUND: "Customer wrote",
-        MessageKind.OUTBOUND: "Reply sent",
-        MessageKind.NOTE: "Internal note",
-    }
+
+
+def record_message(
+    conversation: Conversation, message: Message, *, actor: Actor | None, attachments: int
+) -> None:
+    """An inserted message goes on the conversation's history."""
     record_conversation_event(
         conversation=conversation,
-        kind=f"message.{kind}",
-        summary=f"{labels[MessageKind(kind)]}: {text[:200]}",
-        actor=actor if kind != MessageKind.INBOUND else None,
-        data={"message_id": message.pk, "attachments": len(attachments)},
+        kind=f"message.{message.kind}",
+        summary=f"{MESSAGE_LABELS[MessageKind(message.kind)]}: {message.body_text[:200]}",
+        actor=actor if message.kind != MessageKind.INBOUND else None,
+        data={"message_id": message.pk, "attachments": attachments},
     )
-    return message
 
 
 @transaction.atomic
@@ -349,12 +451,9 @@ def receive_message(
     if actor is not None:
         actor.require(Perm.DESK_WORK)
     conversation = _lock(conversation)
-    if conversation.status == Status.CLOSED:
-        raise Conflict("this conversation is closed; start a follow-up", code="conversation_closed")
-    text, html = _clean_body(body_text, body_html)
-    if not text and not attachments:
-        raise ValidationFailed("the message is empty", code="empty_message")
-    _check_attachments(attachments)
+    text, html = check_customer_message(
+        conversation, body_text=body_text, body_html=body_html, attachments=attachments
+    )
     now = timezone.now()
     message = _append_message(
         conversation=conversation,
@@ -367,10 +466,28 @@ def receive_message(
         external_id=external_id,
         at=now,
     )
-    if conversation.status in REOPENED_BY_CUSTOMER:
-        _set_status(conversation, Status.OPEN, actor=None, at=now, reason="the customer replied")
+    reopen_for_customer(conversation, at=now)
     conversation.save()
     return message
+
+
+def check_customer_message(
+    conversation: Conversation, *, body_text: str, body_html: str, attachments: Sequence[AttachmentInput]
+) -> tuple[str, str]:
+    """Refuse a customer message the (locked) conversation cannot take; its clean text and HTML."""
+    if conversation.status == Status.CLOSED:
+        raise Conflict("this conversation is closed; start a follow-up", code="conversation_closed")
+    text, html = _clean_body(body_text, body_html)
+    if not text and not attachments:
+        raise ValidationFailed("the message is empty", code="empty_message")
+    _check_attachments(attachments)
+    return text, html
+
+
+def reopen_for_customer(conversation: Conversation, *, at: datetime) -> None:
+    """A customer message reopens a pending, snoozed or resolved conversation (the caller saves)."""
+    if conversation.status in REOPENED_BY_CUSTOMER:
+        _set_status(conversation, Status.OPEN, actor=None, at=at, reason="the customer replied")
 
 
 @transaction.atomic

@@ -76,8 +76,9 @@ def test_a_stream_that_would_loop_for_minutes_is_stopped() -> None:
     with pytest.raises(TnefError) as raised:
         tnef_files(bytes(data), time_limit=1)
 
-    # then the child reading it is stopped, not the caller
-    assert raised.value.reason == "TNEF too costly to read"
+    # then the child reading it is stopped, not the caller: by its CPU limit, or by the wall clock
+    # (three times the budget) when a loaded machine gives it less than a third of a core
+    assert raised.value.reason in {"TNEF too costly to read", "TNEF took too long to read"}
 
 
 @settings(max_examples=100, deadline=None)
