@@ -100,3 +100,55 @@ def test_a_delivery_processed_meanwhile_is_not_processed_again() -> None:
 
     assert process_received() == 0
     assert Message.objects.count() == 0
+
+
+def test_a_batch_that_cannot_be_written_in_bulk_is_written_one_by_one_and_only_the_culprit_waits() -> None:
+    stored(an_email(sender="ada@example.com", message_id="<ada@example.com>", subject="Late parcel"))
+    assert process_received() == 1
+    ada = Conversation.objects.get()
+    survivor = Conversation.objects.create(customer=ada.customer, channel="email", subject="Survivor")
+    Conversation.objects.filter(pk=ada.pk).update(merged_into=survivor)
+    stored(an_email(sender="bob@example.com", subject="Wrong size"))
+    into_merged = stored(an_email(sender="ada@example.com", in_reply_to="<ada@example.com>"))
+    stored(an_email(sender="cy@example.com", subject="Refund"))
+
+    assert process_received() == 3
+
+    into_merged.refresh_from_db()
+    assert into_merged.status == DeliveryStatus.QUARANTINED
+    assert "merged into another" in into_merged.reason
+    assert set(Conversation.objects.values_list("subject", flat=True)) == {
+        "Late parcel",
+        "Survivor",
+        "Wrong size",
+        "Refund",
+    }
+    assert (
+        not Message.objects.filter(conversation=ada, sender="ada@example.com")
+        .exclude(
+            pk=ada.messages.first().pk  # type: ignore[union-attr]
+        )
+        .exists()
+    )
+
+
+def test_a_batch_of_mail_costs_a_few_queries_a_message_not_a_dozen(
+    django_assert_max_num_queries: pytest.FixtureRequest,
+) -> None:
+    first_ids = [f"<first{number}@example.com>" for number in range(10)]
+    for number, message_id in enumerate(first_ids):
+        stored(an_email(sender=f"customer{number}@example.com", message_id=message_id))
+    process_received()
+    for number, message_id in enumerate(first_ids):
+        stored(an_email(sender=f"customer{number}@example.com", in_reply_to=message_id, body="Any news?"))
+    for number in range(10, 20):
+        stored(an_email(sender=f"customer{number}@example.com", attachments=[("a.txt", "text/plain", b"x")]))
+
+    # 20 mails: 10 replies and 10 first contacts (new customers, conversations and an attachment each).
+    # One at a time this took 18 queries a mail; in bulk, the delivery's own row and a reply's
+    # conversation are still written one by one, and everything else once for the batch.
+    with django_assert_max_num_queries(20 + 10 + 30):  # type: ignore[operator]
+        assert process_received() == 20
+
+    assert Message.objects.count() == 30
+    assert Conversation.objects.filter(message_count=2).count() == 10

@@ -331,3 +331,44 @@ def test_the_system_may_tag_a_customer(agent: Actor) -> None:
 
     assert list(customer.tags.values_list("name", flat=True)) == ["wholesale"]
     assert AuditEntry.objects.get(action="customer.tag_add").actor_label == "system"
+
+
+def test_many_addresses_find_their_customers_and_new_ones_become_customers_as_one_at_a_time() -> None:
+    known = services.find_or_create_customer(kind="email", value="ada@example.com", name="Ada")[0]
+    one_at_a_time = services.find_or_create_customer(kind="email", value="cy@example.com", name=" Cy ")[0]
+
+    found = services.find_or_create_customers(
+        kind="email",
+        people=[("ADA@example.com", "Someone else"), ("bob@example.com", " Bob "), ("Bob@Example.com", "B")],
+    )
+
+    assert set(found) == {"ada@example.com", "bob@example.com"}
+    assert found["ada@example.com"] == known
+    bob = found["bob@example.com"]
+    assert bob.name == "Bob"
+    assert [(i.kind, i.value, i.is_primary) for i in bob.identities.all()] == [
+        ("email", "bob@example.com", True)
+    ]
+    for created in (bob, one_at_a_time):
+        created.refresh_from_db()
+    assert (bob.language, bob.time_zone, bob.survey_consent, bob.marketing_consent) == (
+        one_at_a_time.language,
+        one_at_a_time.time_zone,
+        one_at_a_time.survey_consent,
+        one_at_a_time.marketing_consent,
+    )
+    assert list(TimelineEvent.objects.filter(customer=bob).values_list("kind", flat=True)) == [
+        "customer.created"
+    ]
+    audit = AuditEntry.objects.get(action="customer.create", target_id=str(bob.pk))
+    assert audit.after["identities"] == ["bob@example.com"]
+    assert Customer.objects.count() == 3
+
+
+def test_an_address_that_is_not_one_is_refused_for_the_whole_call() -> None:
+    with pytest.raises(ValidationFailed):
+        services.find_or_create_customers(
+            kind="email", people=[("ok@example.com", ""), ("not an address", "")]
+        )
+
+    assert not Customer.objects.exists()
