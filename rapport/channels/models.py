@@ -47,6 +47,9 @@ class InboundDelivery(models.Model):
     received_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.RECEIVED)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # A worker that took the delivery to process keeps other workers off it until then (a worker that
+    # died holding it frees it when the time passes).
+    claimed_until = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     # Why it was quarantined or ignored, in words an admin can act on.
     reason = models.TextField(blank=True)

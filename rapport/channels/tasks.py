@@ -8,13 +8,17 @@ from django_tasks import task
 from rapport.channels.email import outgoing
 from rapport.channels.services import deliveries
 
+# A customer's message reaches the inbox before background analysis of earlier ones (scoring, themes):
+# in a burst of mail the workers take the mail in first and the rest catches up after.
+INBOUND_PRIORITY = 10
 
-@task()
+
+@task(priority=INBOUND_PRIORITY)
 def process_delivery_task(delivery_id: int) -> str:
     return deliveries.process_delivery(delivery_id)
 
 
-@task()
+@task(priority=INBOUND_PRIORITY)
 def process_received_task() -> int:
     """Drain every waiting delivery in batches; the SMTP listener queues one for a burst of mail."""
     return deliveries.process_all_received()

@@ -67,6 +67,9 @@ class ScoringCursor(models.Model):
     name = models.CharField(max_length=40, unique=True)
     last_message_id = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(default=timezone.now)
+    # A worker scoring after this cursor holds the turn until then, so two never score the same batch;
+    # one that died gives it up when the time passes.
+    busy_until = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name} at message {self.last_message_id}"

@@ -4,6 +4,10 @@ A sending server counts a message as delivered once it reads 250 after DATA. So 
 stored and committed first; if that fails the answer is 451 and the sender retries later (RFC 5321
 section 4.2.5). Mail for an address that is not an active mailbox is refused at RCPT (550), and mail
 over the size limit at DATA (552, by aiosmtpd), before anything is stored.
+
+Messages are committed in groups: mail that arrives while a commit is under way goes into the next
+commit together, and each sender gets its 250 once the commit holding its message is done. A burst of
+mail then costs a few transactions, and each waits for SQLite's one write lock once for all it holds.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -21,17 +26,20 @@ from django.db import close_old_connections
 from rapport.channels.email.addresses import mailbox_key
 from rapport.channels.email.headers import header_message_id
 from rapport.channels.models import ChannelKind, Mailbox
-from rapport.channels.services.deliveries import store_delivery
+from rapport.channels.services.deliveries import DeliveryInput, store_deliveries
 
 logger = logging.getLogger(__name__)
 
 # How long the listener trusts its list of mailboxes before reading it again.
 MAILBOX_REFRESH_SECONDS = 10.0
-# Threads that write to the database; SQLite takes one writer at a time anyway.
+# Threads for the database: one commit at a time stores mail (SQLite takes one writer anyway), the
+# others read the mailboxes and queue processing meanwhile.
 STORE_THREADS = 4
+# The most messages one commit stores; more wait for the next.
+GROUP_MOST = 100
 # Mail stored within this many seconds is processed by one task, in batches: a burst of mail costs a
 # few transactions instead of one task and one transaction per message.
-DRAIN_DELAY_SECONDS = 0.05
+DRAIN_DELAY_SECONDS = 0.1
 
 
 def _active_mailboxes() -> frozenset[str]:
@@ -39,18 +47,29 @@ def _active_mailboxes() -> frozenset[str]:
     return frozenset(Mailbox.objects.filter(is_active=True).values_list("address", flat=True))
 
 
-def _store(mailbox: str, envelope_from: str, raw: bytes, peer: str) -> bool:
+@dataclass(frozen=True)
+class Incoming:
+    mailbox: str
+    envelope_from: str
+    raw: bytes
+    peer: str
+
+
+def _store_all(group: list[Incoming]) -> None:
     close_old_connections()
-    _, created = store_delivery(
-        kind=ChannelKind.EMAIL,
-        source=mailbox,
-        raw=raw,
-        sender=envelope_from,
-        external_id=header_message_id(raw),
-        remote_addr=peer,
-        enqueue=False,
+    store_deliveries(
+        [
+            DeliveryInput(
+                kind=ChannelKind.EMAIL,
+                source=item.mailbox,
+                raw=item.raw,
+                sender=item.envelope_from,
+                external_id=header_message_id(item.raw),
+                remote_addr=item.peer,
+            )
+            for item in group
+        ]
     )
-    return created
 
 
 def _queue_processing() -> None:
@@ -68,11 +87,13 @@ class MailHandler:
         *,
         executor: ThreadPoolExecutor,
         mailboxes: Callable[[], frozenset[str]] = _active_mailboxes,
-        store: Callable[[str, str, bytes, str], bool] = _store,
+        store: Callable[[list[Incoming]], None] = _store_all,
         queue_processing: Callable[[], None] = _queue_processing,
     ) -> None:
         self._executor = executor
         self._store = store
+        self._waiting: list[tuple[Incoming, asyncio.Future[None]]] = []
+        self._committer: asyncio.Task[None] | None = None
         self._queue_processing = queue_processing
         self._processing_queued = False
         self._load_mailboxes = mailboxes
@@ -103,16 +124,38 @@ class MailHandler:
         raw = envelope.original_content or b""
         mailbox = mailbox_key(envelope.rcpt_tos[0])
         peer = str(session.peer[0]) if isinstance(session.peer, tuple) else str(session.peer or "")
-        loop = asyncio.get_running_loop()
         try:
-            await loop.run_in_executor(
-                self._executor, self._store, mailbox, str(envelope.mail_from or ""), bytes(raw), peer
-            )
+            await self._stored(Incoming(mailbox, str(envelope.mail_from or ""), bytes(raw), peer))
         except Exception:
             logger.exception("could not store a message for %s", mailbox)
             return "451 4.3.0 The message could not be stored; try again later"
         self._process_soon()
         return "250 2.0.0 Message accepted for delivery"
+
+    async def _stored(self, item: Incoming) -> None:
+        """Returns once a commit holding `item` is done; raises if that commit failed."""
+        committed = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, committed))
+        # The committer loops until nothing waits; it runs in this loop, so no message slips between its
+        # last look and its end.
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.ensure_future(self._commit_waiting())
+        await committed
+
+    async def _commit_waiting(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._waiting:
+            group, self._waiting = self._waiting[:GROUP_MOST], self._waiting[GROUP_MOST:]
+            try:
+                await loop.run_in_executor(self._executor, self._store, [item for item, _ in group])
+            except Exception as error:
+                for _, committed in group:
+                    if not committed.done():
+                        committed.set_exception(error)
+            else:
+                for _, committed in group:
+                    if not committed.done():
+                        committed.set_result(None)
 
     def _process_soon(self) -> None:
         """Queue one processing task for the mail stored in the next moments.

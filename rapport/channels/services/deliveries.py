@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from rapport.accounts.audit import record_audit
@@ -28,6 +29,8 @@ logger = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=2)
 # A delivery that failed this often stops being retried by the sweep and waits for an admin.
 MAX_ATTEMPTS = 5
+# How long a worker's claim on a batch keeps other workers off it: far more than a batch takes.
+CLAIM_FOR = timedelta(minutes=1)
 # Deliveries written in one transaction by the batch path: enough to share the cost of a commit, few
 # enough that the SMTP listener, waiting for the same SQLite write lock, answers within a second.
 BATCH_SIZE = 25
@@ -83,6 +86,65 @@ def store_delivery(
     return delivery, True
 
 
+@dataclass(frozen=True)
+class DeliveryInput:
+    kind: str
+    source: str
+    raw: bytes
+    sender: str = ""
+    external_id: str = ""
+    remote_addr: str = ""
+
+
+def store_deliveries(items: Sequence[DeliveryInput]) -> int:
+    """Commit many raw inputs in one transaction (the SMTP listener's group commit); how many are new.
+
+    A repeat, of a stored delivery or within the group, stores nothing. Nothing is queued: the caller
+    queues one drain of all waiting deliveries. Should another process store one of them at the same
+    moment, the group is stored again one delivery at a time.
+    """
+    now = timezone.now()
+    rows: dict[str, InboundDelivery] = {}
+    for item in items:
+        key = dedupe_key(kind=item.kind, sender=item.sender, external_id=item.external_id, raw=item.raw)
+        rows.setdefault(
+            key,
+            InboundDelivery(
+                kind=item.kind,
+                source=item.source[:254],
+                external_id=item.external_id[:998],
+                sender=item.sender[:254],
+                dedupe_key=key,
+                raw=item.raw,
+                size=len(item.raw),
+                remote_addr=item.remote_addr[:64],
+                received_at=now,
+            ),
+        )
+    try:
+        with transaction.atomic():
+            taken = set(
+                InboundDelivery.objects.filter(dedupe_key__in=list(rows)).values_list("dedupe_key", flat=True)
+            )
+            new = [row for key, row in rows.items() if key not in taken]
+            InboundDelivery.objects.bulk_create(new)
+    except IntegrityError:
+        stored = [
+            store_delivery(
+                kind=item.kind,
+                source=item.source,
+                raw=item.raw,
+                sender=item.sender,
+                external_id=item.external_id,
+                remote_addr=item.remote_addr,
+                enqueue=False,
+            )
+            for item in items
+        ]
+        return sum(created for _, created in stored)
+    return len(new)
+
+
 def _enqueue(delivery_id: int) -> None:
     from rapport.channels.tasks import process_delivery_task
 
@@ -103,13 +165,31 @@ def process_received(*, limit: int = BATCH_SIZE) -> int:
     """Process the oldest waiting deliveries, up to `limit`, in one transaction; returns how many.
 
     One transaction for many deliveries is what makes a burst of mail cheap: each delivery still gets
-    its own savepoint, so one that fails is quarantined alone. Two workers may drain at once: on
-    PostgreSQL each skips the rows the other holds; SQLite lets one writer in at a time.
+    its own savepoint, so one that fails is quarantined alone. Workers drain side by side: each first
+    claims its batch in a short transaction, so while one writes, another parses the next batch
+    instead of the same one.
     """
-    waiting = InboundDelivery.objects.filter(
-        status=DeliveryStatus.RECEIVED, attempts__lt=MAX_ATTEMPTS
-    ).order_by("pk")[:limit]
-    return len(_process(waiting, skip_locked=True))
+    claimed = _claim(limit)
+    if not claimed:
+        return 0
+    waiting = InboundDelivery.objects.filter(pk__in=claimed, status=DeliveryStatus.RECEIVED).order_by("pk")
+    _process(waiting, skip_locked=True)
+    return len(claimed)
+
+
+def _claim(limit: int) -> list[int]:
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = list(
+            InboundDelivery.objects.select_for_update(skip_locked=True)
+            .filter(status=DeliveryStatus.RECEIVED, attempts__lt=MAX_ATTEMPTS)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if claimed:
+            InboundDelivery.objects.filter(pk__in=claimed).update(claimed_until=now + CLAIM_FOR)
+    return claimed
 
 
 def process_all_received(*, limit: int = BATCH_SIZE, max_batches: int = 100) -> int:

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import time_machine
+from django.utils import timezone
 
 from rapport.channels import protocol
 from rapport.channels.email.headers import header_message_id
 from rapport.channels.models import ChannelKind, DeliveryStatus, InboundDelivery
 from rapport.channels.protocol import Outcome
-from rapport.channels.services.deliveries import process_all_received, process_received, store_delivery
+from rapport.channels.services.deliveries import (
+    DeliveryInput,
+    process_all_received,
+    process_received,
+    store_deliveries,
+    store_delivery,
+)
 from rapport.channels.tests.factories import MailboxFactory, an_email
 from rapport.customers.models import Customer
 from rapport.customers.services import find_or_create_customer
@@ -146,9 +156,52 @@ def test_a_batch_of_mail_costs_a_few_queries_a_message_not_a_dozen(
 
     # 20 mails: 10 replies and 10 first contacts (new customers, conversations and an attachment each).
     # One at a time this took 18 queries a mail; in bulk, the delivery's own row and a reply's
-    # conversation are still written one by one, and everything else once for the batch.
-    with django_assert_max_num_queries(20 + 10 + 30):  # type: ignore[operator]
+    # conversation are still written one by one, and everything else about once for the batch
+    # (claiming it, reading it, the settings it needs, each table it inserts into).
+    with django_assert_max_num_queries(20 + 10 + 35):  # type: ignore[operator]
         assert process_received() == 20
 
     assert Message.objects.count() == 30
     assert Conversation.objects.filter(message_count=2).count() == 10
+
+
+def test_deliveries_another_worker_claimed_are_left_to_it_until_its_claim_runs_out() -> None:
+    deliveries = [stored(an_email(sender=f"customer{number}@example.com")) for number in range(4)]
+    # another worker claimed the first two and is still reading them
+    InboundDelivery.objects.filter(pk__in=[d.pk for d in deliveries[:2]]).update(
+        claimed_until=timezone.now() + timedelta(seconds=30)
+    )
+
+    assert process_all_received() == 2
+    assert InboundDelivery.objects.filter(status=DeliveryStatus.RECEIVED).count() == 2
+
+    # that worker died: its claim runs out and the next drain takes them
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        assert process_all_received() == 2
+    assert not InboundDelivery.objects.filter(status=DeliveryStatus.RECEIVED).exists()
+    assert Message.objects.count() == 4
+
+
+def test_a_group_of_deliveries_is_stored_in_one_go_and_repeats_are_stored_once() -> None:
+    first = an_email(sender="ada@example.com", message_id="<one@example.com>")
+    stored(first)
+    group = [
+        DeliveryInput(
+            kind=ChannelKind.EMAIL, source="support@shop.test", raw=raw, external_id=header_message_id(raw)
+        )
+        for raw in (
+            first,  # stored before
+            an_email(sender="bob@example.com", message_id="<two@example.com>"),
+            an_email(sender="bob@example.com", message_id="<two@example.com>"),  # twice in the group
+            an_email(sender="cy@example.com", message_id="<three@example.com>"),
+        )
+    ]
+
+    assert store_deliveries(group) == 2
+
+    assert sorted(InboundDelivery.objects.values_list("external_id", flat=True)) == [
+        "one@example.com",
+        "three@example.com",
+        "two@example.com",
+    ]
+    assert set(InboundDelivery.objects.values_list("status", flat=True)) == {DeliveryStatus.RECEIVED}

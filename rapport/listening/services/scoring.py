@@ -1,12 +1,15 @@
 """Scoring inbound messages: one MessageSignal per customer message, then the alerts the scores raise.
 
-A ScoringCursor row holds the id of the last message scored. ``score_new_messages`` locks it, reads
-the inbound messages after it in id order, scores them in one batch, writes their signals and moves
-the cursor, all in one transaction: two workers never score the same messages, and a crash scores
-them again rather than losing them. Ids can commit out of order on PostgreSQL (a long mail transaction
-may commit a smaller id after a larger one was scored), so each run also looks back ``STRAGGLER_IDS``
-ids behind the cursor for inbound messages that have no signal yet: a late commit is scored by the
-next run instead of being passed by.
+A ScoringCursor row holds the id of the last message scored. ``score_new_messages`` reads the inbound
+messages after it in id order and scores them in one batch with no transaction open (the models take
+most of the time, and on SQLite an open write transaction would hold up inbound mail); then it locks the
+cursor, writes the signals, raises the alerts and moves the cursor in one transaction. One worker scores
+at a time (a turn taken on the cursor row, given up after ``TURN_FOR`` by a worker that died); should two
+still meet, signals are written once and alerts are unique by cause. A crash scores the batch again
+rather than losing it. Ids can commit out of order on
+PostgreSQL (a long mail transaction may commit a smaller id after a larger one was scored), so each run
+also looks back ``STRAGGLER_IDS`` ids behind the cursor for inbound messages that have no signal yet: a
+late commit is scored by the next run instead of being passed by.
 
 No model runs inside the mail path: receiving a message only queues one scoring task after commit
 (``queue_scoring_on_commit``, at most one per transaction).
@@ -26,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
 from rapport.accounts.permissions import Actor, Perm
@@ -46,6 +49,8 @@ from rapport.recovery.selectors import TIERS, customer_value_tier
 MESSAGES_CURSOR = "messages"
 RESCORE_CURSOR = "rescore"
 BATCH = 500
+# How long a worker's turn at scoring keeps others away, far longer than a batch takes.
+TURN_FOR = timedelta(minutes=2)
 # How far behind the cursor a run looks for messages that committed after larger ids were scored: far
 # more ids than can be written while one mail transaction is open.
 STRAGGLER_IDS = 5000
@@ -65,6 +70,7 @@ class ScoringResult:
     scored: int
     last_message_id: int
     alerts: int
+    busy: bool = False  # another worker had the turn: nothing was scored here
 
 
 def tier_at_least(tier: str, wanted: str) -> bool:
@@ -105,46 +111,81 @@ def unscored_count() -> int:
     ).count()
 
 
-@transaction.atomic
 def _score_after_cursor(name: str, *, limit: int, replace: bool) -> ScoringResult:
-    ScoringCursor.objects.get_or_create(name=name)
-    cursor = ScoringCursor.objects.select_for_update().get(name=name)
+    if not _take_turn(name):
+        after = ScoringCursor.objects.values_list("last_message_id", flat=True).get(name=name)
+        return ScoringResult(scored=0, last_message_id=after, alerts=0, busy=True)
+    try:
+        return _score_in_turn(name, limit=limit, replace=replace)
+    finally:
+        ScoringCursor.objects.filter(name=name).update(busy_until=None)
+
+
+def _take_turn(name: str) -> bool:
+    now = timezone.now()
+    with transaction.atomic():
+        ScoringCursor.objects.get_or_create(name=name)
+        # One conditional UPDATE: of two workers asking at once, exactly one matches the row.
+        return bool(
+            ScoringCursor.objects.filter(name=name)
+            .filter(Q(busy_until__isnull=True) | Q(busy_until__lt=now))
+            .update(busy_until=now + TURN_FOR)
+        )
+
+
+def _score_in_turn(name: str, *, limit: int, replace: bool) -> ScoringResult:
+    # The models run before the transaction opens: on SQLite an open write transaction holds the one
+    # write lock, and inbound mail waiting for it would wait for the models too.
+    after = ScoringCursor.objects.values_list("last_message_id", flat=True).get(name=name)
+    messages = _pending(after, limit=limit, replace=replace)
+    if not messages:
+        return ScoringResult(scored=0, last_message_id=after, alerts=0)
+    signals = build_signals(messages)
+    with transaction.atomic():
+        cursor = ScoringCursor.objects.select_for_update().get(name=name)
+        _write_signals(signals, replace=replace)
+        alerts = raise_signal_alerts(messages, signals)
+        cursor.last_message_id = max(cursor.last_message_id, messages[-1].pk)
+        cursor.updated_at = timezone.now()
+        cursor.save(update_fields=["last_message_id", "updated_at"])
+    return ScoringResult(scored=len(signals), last_message_id=cursor.last_message_id, alerts=alerts)
+
+
+def _pending(after: int, *, limit: int, replace: bool) -> list[Message]:
     pending = Message.objects.filter(kind=MessageKind.INBOUND)
     if replace:
-        pending = pending.filter(pk__gt=cursor.last_message_id)
+        pending = pending.filter(pk__gt=after)
     else:
-        pending = pending.filter(pk__gt=cursor.last_message_id - STRAGGLER_IDS, signal__isnull=True)
-    messages = list(
+        pending = pending.filter(pk__gt=after - STRAGGLER_IDS, signal__isnull=True)
+    return list(
         pending.select_related("conversation__customer__associate", "conversation__assignee").order_by("pk")[
             :limit
         ]
     )
-    if not messages:
-        return ScoringResult(scored=0, last_message_id=cursor.last_message_id, alerts=0)
-    signals = build_signals(messages)
-    fields = [
-        "written_at",
-        "sentiment_score",
-        "sentiment_label",
-        "model_version",
-        "intent",
-        "intent_confidence",
-        "defection",
-        "defection_reason",
-        "scored_at",
-    ]
+
+
+SIGNAL_FIELDS = [
+    "written_at",
+    "sentiment_score",
+    "sentiment_label",
+    "model_version",
+    "intent",
+    "intent_confidence",
+    "defection",
+    "defection_reason",
+    "scored_at",
+]
+
+
+def _write_signals(signals: list[MessageSignal], *, replace: bool) -> None:
     if replace:
         MessageSignal.objects.bulk_create(
-            signals, update_conflicts=True, unique_fields=["message"], update_fields=fields
+            signals, update_conflicts=True, unique_fields=["message"], update_fields=SIGNAL_FIELDS
         )
     else:
-        # A message already scored (by a rescoring) keeps its signal: nothing is scored twice.
+        # A message another worker scored meanwhile (or a rescoring did) keeps its signal: two workers
+        # that read the same batch at the same moment write it once, and its alerts are unique by cause.
         MessageSignal.objects.bulk_create(signals, ignore_conflicts=True)
-    alerts = raise_signal_alerts(messages, signals)
-    cursor.last_message_id = max(cursor.last_message_id, messages[-1].pk)
-    cursor.updated_at = timezone.now()
-    cursor.save(update_fields=["last_message_id", "updated_at"])
-    return ScoringResult(scored=len(signals), last_message_id=cursor.last_message_id, alerts=alerts)
 
 
 def build_signals(messages: Sequence[Message]) -> list[MessageSignal]:

@@ -7,17 +7,26 @@ from django_tasks import task
 from rapport.core.errors import ValidationFailed
 from rapport.listening.services import scoring, tag_suggestions
 
+# Messages one task scores. Small batches hand the worker back to the queue often, where inbound mail
+# (a higher priority) goes first; the task queues the next batch itself.
+TASK_BATCH = 100
+
 
 @task()
 def score_messages_task() -> dict[str, int]:
-    """Score what is waiting, batch by batch, until nothing is (idempotent: the cursor says where)."""
-    scored = alerts = 0
-    while True:
-        result = scoring.score_new_messages()
-        scored += result.scored
-        alerts += result.alerts
-        if result.scored < scoring.BATCH:
-            return {"scored": scored, "alerts": alerts, "last_message_id": result.last_message_id}
+    """Score the next batch waiting, and queue another task if more waits (idempotent: the cursor says where).
+
+    When another worker has the turn this one does nothing: that worker queues what is left.
+    """
+    result = scoring.score_new_messages(limit=TASK_BATCH)
+    if not result.busy and (result.scored >= TASK_BATCH or scoring.unscored_count()):
+        score_messages_task.enqueue()
+    return {
+        "scored": result.scored,
+        "alerts": result.alerts,
+        "last_message_id": result.last_message_id,
+        "busy": int(result.busy),
+    }
 
 
 @task()

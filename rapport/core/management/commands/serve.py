@@ -1,4 +1,4 @@
-"""Run the embedded mode: web server, task worker, clock and SMTP listener together, stopped by Ctrl-C."""
+"""Run the embedded mode: web server, task workers, clock and SMTP listener together, stopped by Ctrl-C."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from rapport.accounts.safety import DEMO_EMAILS, DEMO_PASSWORD, demo_users_present
 
 SHUTDOWN_GRACE_SECONDS = 10
+# An idle task worker looks for new tasks this often (one indexed query): mail and chat wait at most this.
+TASK_POLL_SECONDS = 0.25
 
 
 @dataclass
@@ -27,7 +29,7 @@ class Service:
 
 class Command(BaseCommand):
     help = (
-        "Start the web server (gunicorn), the task worker (db_worker), the clock and the SMTP listener; "
+        "Start the web server (gunicorn), the task workers (db_worker), the clock and the SMTP listener; "
         "Ctrl-C stops them all."
     )
 
@@ -35,6 +37,8 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--web-workers", type=int, default=2)
+        # Two task workers: while one writes a batch of inbound mail, the other parses the next.
+        parser.add_argument("--task-workers", type=int, default=2)
 
     def handle(self, *args: Any, **options: Any) -> None:
         host, port = options["host"], options["port"]
@@ -57,7 +61,21 @@ class Command(BaseCommand):
                     str(SHUTDOWN_GRACE_SECONDS),
                 ],
             ),
-            Service("worker", [*manage, "db_worker", "--queue-name", "*", "--no-reload"]),
+            *(
+                Service(
+                    f"worker {number}",
+                    [
+                        *manage,
+                        "db_worker",
+                        "--queue-name",
+                        "*",
+                        "--no-reload",
+                        "--interval",
+                        str(TASK_POLL_SECONDS),
+                    ],
+                )
+                for number in range(1, max(1, options["task_workers"]) + 1)
+            ),
             Service("clock", [*manage, "clock"]),
             Service("smtp", [*manage, "smtp"]),
         ]
@@ -105,7 +123,7 @@ class Command(BaseCommand):
         lines = [
             "",
             f"Rapport is running on http://{host}:{port}/",
-            "  web server: gunicorn   task worker: db_worker   periodic jobs: clock",
+            "  web server: gunicorn   task workers: db_worker   periodic jobs: clock",
             f"  inbound mail: SMTP on {settings.RAPPORT_SMTP_HOST}:{settings.RAPPORT_SMTP_PORT}",
         ]
         if demo_users_present():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from argparse import ArgumentParser
 from typing import Any
 
@@ -35,6 +36,10 @@ class Command(BaseCommand):
         with tqdm(total=total, unit="msg", file=sys.stderr, disable=None) as bar:
             while True:
                 result = step(limit=batch)
+                if result.busy:
+                    # A worker is scoring the same messages; wait for its turn to end.
+                    time.sleep(1)
+                    continue
                 scored += result.scored
                 alerts += result.alerts
                 bar.update(result.scored)
