@@ -140,3 +140,32 @@ class Recommendation(models.Model):
 
     def __str__(self) -> str:
         return f"Customer {self.customer_id}: {self.product_id} (#{self.rank})"
+
+
+class PurchaseHistory(models.Model):
+    """The relationships page's defection and cohort counts of the latest whole months, as one refresh
+    counted them from every paid or fulfilled order placed up to ``as_of``.
+
+    The page shows any 12 or 24 of these months without reading orders (numerics/retention.py says why a
+    window of the counts is what counting those months alone gives). Only the latest row is kept.
+    """
+
+    as_of = models.DateTimeField()
+    # Months are calendar months of this zone: a history counted in another one is not used.
+    time_zone = models.CharField(max_length=64)
+    first_month = models.DateField()  # the first day of the first month counted
+    months = models.PositiveSmallIntegerField()
+    # months + 1 counts: customers active at each month's start, then at the last month's end.
+    active = models.JSONField(default=list)
+    defected = models.JSONField(default=list)  # one count per month
+    cohort_sizes = models.JSONField(default=list)  # one count per month
+    # Per cohort c: customers of it buying in month 1, 2, ... after theirs, up to the last month counted.
+    cohort_returned = models.JSONField(default=list)
+    seconds = models.FloatField(default=0.0)
+
+    class Meta:
+        verbose_name_plural = "purchase histories"
+        indexes = [models.Index(fields=["-as_of"])]
+
+    def __str__(self) -> str:
+        return f"Purchase history of {self.months} months from {self.first_month:%Y-%m}, as of {self.as_of}"

@@ -84,6 +84,12 @@ class FitOut(Schema):
 class RelationshipsOut(Schema):
     first_month: date
     last_month: date
+    history_as_of: datetime | None = Field(
+        ...,
+        description="When the insights refresh (daily, and after each order import) counted the defection "
+        "and cohort figures from the orders; null when they were read from the orders for this request. "
+        "The months are the whole months before this moment's month when the month has turned since.",
+    )
     valued_customers: int
     total_clv: Decimal
     clv_bins: list[BinOut]
@@ -109,6 +115,7 @@ def relationships_summary(request: HttpRequest, params: Query[RelationshipsParam
     return {
         "first_month": report.months.first,
         "last_month": report.months.last,
+        "history_as_of": report.history_as_of,
         "valued_customers": report.valued_customers,
         "total_clv": report.total_clv,
         "clv_bins": [

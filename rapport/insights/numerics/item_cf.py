@@ -32,14 +32,24 @@ S_ii is never kept. The products C = X'X run over blocks of items sized by an up
 output, so memory stays bounded on any catalogue.
 
 Recommendations (``recommend`` for one customer, ``recommend_batch`` for many, with identical results):
-score_j = sum over owned items i of x_ui * S_ij, over the kept neighbours only, where x_ui is the
-scoring matrix's entry: 1 or the wishlist weight, or, as chosen on the validation folds, the purchase's
-recency weight 2 ** (-age / 30 days) from ``recency_matrix`` (the table itself is fitted on the binary
-matrix); items the customer owns
-or excluded (dislikes) are dropped; the best ``n`` are returned by score, ties broken by the lower item
-index. Each carries its reason, the owned item i with the largest contribution x_ui * S_ij (ties: the
-lower index): "because you bought i". Both paths compute the scores with the same sparse product
-(a customer's owned items added in index order), so their scores agree to the bit and their orders match.
+score_j = b_j * sum over owned items i of x_ui * S_ij, over the kept neighbours only, where
+
+- x_ui is the scoring matrix's entry: 1 or the wishlist weight, or the purchase's recency weight
+  ``floor + (1 - floor) * 2 ** (-age / half_life)`` from ``recency_matrix`` (the table itself is fitted on
+  the binary matrix). The floor keeps a purchase from fading to nothing: a shop's year comes round
+  again, and what a customer bought last Christmas still says something about this one;
+- b_j is an optional per-item boost, ``trend_boost``: (1 + t_j) ** power, with t_j the item's trend, its
+  buyers weighted by how recently they bought it (``trending``). It only re-orders the items the table
+  already offers (b_j > 0 multiplies a score that is 0 for an item outside every owned item's
+  neighbourhood), so every recommendation is still a neighbour of the item given as its reason.
+
+Items the customer owns or excluded (dislikes) are dropped; the best ``n`` are returned by score, ties
+broken by the lower item index. Each carries its reason, the owned item i with the largest contribution
+x_ui * S_ij (ties: the lower index): "because you bought i"; b_j is common to all of j's contributions, so
+it never changes the reason. Both paths compute the scores with the same sparse product (a customer's
+owned items added in index order), so their scores agree to the bit and their orders match.
+
+The scoring settings in use (``Scoring``) were chosen on the validation folds with the table's.
 """
 
 from __future__ import annotations
@@ -51,10 +61,8 @@ from typing import Literal, NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-DEFAULT_NEIGHBOURS = 50
+DEFAULT_NEIGHBOURS = 100
 DEFAULT_WISHLIST_WEIGHT = 0.5
-# Scoring weight of a purchase halves every 30 days (chosen with the Settings defaults; recency_matrix).
-DEFAULT_HALF_LIFE_DAYS = 30.0
 # Upper bound on the entries of one block of X'X (float64 + int32 + the top-K bookkeeping: ~0.5 GB).
 _BLOCK_ENTRIES = 20_000_000
 # Customers scored at once in recommend_batch: bounds the entries of one block's score matrix.
@@ -68,10 +76,10 @@ CustomerWeighting = Literal["none", "log"]
 class Settings:
     """How similarities are computed. The defaults were chosen on the Online Retail validation folds
     (bench/recommendations.py, docs/benchmarks.md); Linden et al.'s plain cosine is
-    ``Settings(locality=1.0, shrinkage=0.0, customer_weighting="none")``."""
+    ``Settings(alpha=0.5, locality=1.0, shrinkage=0.0, customer_weighting="none")``."""
 
     neighbours: int = DEFAULT_NEIGHBOURS
-    alpha: float = 0.5
+    alpha: float = 0.3
     locality: float = 2.0
     shrinkage: float = 5.0
     customer_weighting: CustomerWeighting = "log"
@@ -83,6 +91,29 @@ class Settings:
             raise ValueError("alpha must be in [0, 1]")
         if self.locality <= 0 or self.shrinkage < 0:
             raise ValueError("locality must be positive and shrinkage non-negative")
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """How a customer's purchases are weighted and items boosted when scoring (see the module docstring).
+
+    The defaults were chosen on the Online Retail validation folds together with ``Settings``'
+    (bench/recommendations.py). ``trend_power = 0`` turns the boost off; an infinite ``half_life_days``
+    gives the binary matrix.
+    """
+
+    half_life_days: float = 60.0
+    recency_floor: float = 0.3
+    trend_half_life_days: float = 7.0
+    trend_power: float = 0.2
+
+    def __post_init__(self) -> None:
+        if self.half_life_days <= 0 or self.trend_half_life_days <= 0:
+            raise ValueError("half-lives must be positive")
+        if not 0.0 <= self.recency_floor <= 1.0:
+            raise ValueError("recency_floor must be in [0, 1]")
+        if self.trend_power < 0:
+            raise ValueError("trend_power must be non-negative")
 
 
 class Recommendation(NamedTuple):
@@ -151,22 +182,61 @@ def recency_matrix(
     *,
     shape: tuple[int, int],
     half_life_days: float,
+    floor: float = 0.0,
 ) -> sp.csr_matrix:
-    """Customers x items weighted by the most recent purchase: 2 ** (-age / half_life), in (0, 1].
+    """Customers x items weighted by the most recent purchase: floor + (1 - floor) * 2 ** (-age / half_life).
 
     Used for scoring only (the similar-items table is fitted on the binary matrix): a customer's recent
-    purchases say more about what they want next than ones from years ago. An infinite half-life gives
-    the binary matrix.
+    purchases say more about what they want next than older ones, and the floor (in [0, 1]) is what an
+    old purchase keeps. An infinite half-life or a floor of 1 gives the binary matrix.
+    """
+    if not 0.0 <= floor <= 1.0:
+        raise ValueError("floor must be in [0, 1]")
+    age = np.maximum(np.asarray(age_days, dtype=np.float64), 0.0)
+    decay = np.exp2(-age / half_life_days) if np.isfinite(half_life_days) else np.ones_like(age)
+    weight = floor + (1.0 - floor) * decay
+    rows, cols, latest = _latest(customers, items, weight, shape[1])
+    indptr = np.searchsorted(rows, np.arange(shape[0] + 1))
+    return sp.csr_matrix((latest, cols, indptr), shape=shape)
+
+
+def _latest(
+    customers: IntArray, items: IntArray, weight: np.ndarray, n_items: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each (customer, item) pair once, in row-major order, with its largest weight (its latest purchase):
+    a CSR constructor would sum the duplicates instead."""
+    key = np.asarray(customers, dtype=np.int64) * n_items + np.asarray(items, dtype=np.int64)
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.empty(0, dtype=np.int64)
+    latest = np.maximum.reduceat(weight[order], starts) if len(key) else np.empty(0)
+    return key[starts] // n_items, key[starts] % n_items, latest
+
+
+def trending(
+    customers: IntArray,
+    items: IntArray,
+    age_days: np.ndarray,
+    *,
+    n_items: int,
+    half_life_days: float,
+) -> np.ndarray:
+    """Each item's trend: its distinct buyers, each weighted 2 ** (-age / half_life) by their latest purchase.
+
+    With a short half-life this is "popular lately": an item a hundred customers bought this week
+    trends above one a thousand bought last spring.
     """
     age = np.maximum(np.asarray(age_days, dtype=np.float64), 0.0)
     weight = np.exp2(-age / half_life_days) if np.isfinite(half_life_days) else np.ones_like(age)
-    # The most recent purchase of a pair wins (a CSR constructor would sum duplicates).
-    key = np.asarray(customers, dtype=np.int64) * shape[1] + np.asarray(items, dtype=np.int64)
-    order = np.lexsort((-weight, key))
-    first = order[np.r_[True, key[order][1:] != key[order][:-1]]]
-    matrix = sp.csr_matrix((weight[first], (key[first] // shape[1], key[first] % shape[1])), shape=shape)
-    matrix.sort_indices()
-    return matrix
+    _, cols, latest = _latest(customers, items, weight, n_items)
+    return np.bincount(cols, weights=latest, minlength=n_items).astype(np.float64)
+
+
+def trend_boost(trend: np.ndarray, power: float) -> np.ndarray:
+    """The per-item score multiplier (1 + trend) ** power: 1 everywhere when power is 0."""
+    if power < 0:
+        raise ValueError("power must be non-negative")
+    return np.power(1.0 + np.maximum(np.asarray(trend, dtype=np.float64), 0.0), power)
 
 
 def _binary(
@@ -270,14 +340,27 @@ def recommend(
     weights: Iterable[float] | np.ndarray | None = None,
     n: int = 10,
     exclude: Iterable[int] | IntArray = (),
+    boost: np.ndarray | None = None,
 ) -> list[Recommendation]:
-    """One customer's best n items from the items they own (with their matrix weights, 1 by default)."""
+    """One customer's best n items from the items they own (with their matrix weights, 1 by default);
+    ``boost`` is the optional per-item multiplier b (``trend_boost``)."""
     owned = _ints(items)
     w = np.ones(len(owned)) if weights is None else np.asarray(list(weights), dtype=np.float64)
     row = sp.csr_matrix((w, (np.zeros(len(owned), dtype=np.int64), owned)), shape=(1, neighbours.n_items))
     row.sum_duplicates()
     forbidden = np.union1d(owned, _ints(exclude))
-    return _score(neighbours, row, np.zeros(1, dtype=np.int64), forbidden, n).for_customer(0)
+    return _score(
+        neighbours, row, np.zeros(1, dtype=np.int64), forbidden, n, _checked(boost, neighbours)
+    ).for_customer(0)
+
+
+def _checked(boost: np.ndarray | None, neighbours: ItemNeighbours) -> np.ndarray | None:
+    if boost is None:
+        return None
+    b = np.asarray(boost, dtype=np.float64)
+    if b.shape != (neighbours.n_items,) or not (np.isfinite(b) & (b > 0)).all():
+        raise ValueError("boost must hold one positive finite number per item")
+    return b
 
 
 def recommend_batch(
@@ -287,12 +370,15 @@ def recommend_batch(
     customers: Iterable[int] | IntArray | None = None,
     n: int = 10,
     exclude: sp.spmatrix | None = None,
+    boost: np.ndarray | None = None,
 ) -> RecommendationBatch:
     """The best n items for each of ``customers`` (all rows by default) of a customers x items matrix.
 
     ``exclude`` is an optional customers x items matrix of the same shape; its non-zero entries (dislikes)
-    are never recommended. Customers are processed in blocks so memory stays bounded.
+    are never recommended. ``boost`` is the optional per-item multiplier b (``trend_boost``). Customers
+    are processed in blocks so memory stays bounded.
     """
+    b = _checked(boost, neighbours)
     x = sp.csr_matrix(interactions, dtype=np.float64)
     x.sum_duplicates()
     n_items = x.shape[1]
@@ -316,7 +402,7 @@ def recommend_batch(
             exsub.eliminate_zeros()
             ex_local = np.repeat(np.arange(len(block), dtype=np.int64), np.diff(exsub.indptr))
             forbidden = np.concatenate([forbidden, ex_local * n_items + exsub.indices])
-        parts.append(_score(neighbours, sub, block, forbidden, n))
+        parts.append(_score(neighbours, sub, block, forbidden, n, b))
         start = stop
     if not parts:
         empty = np.empty(0, dtype=np.int64)
@@ -330,10 +416,16 @@ def recommend_batch(
 
 
 def _score(
-    neighbours: ItemNeighbours, owned: sp.csr_matrix, customer: np.ndarray, forbidden: np.ndarray, n: int
+    neighbours: ItemNeighbours,
+    owned: sp.csr_matrix,
+    customer: np.ndarray,
+    forbidden: np.ndarray,
+    n: int,
+    boost: np.ndarray | None,
 ) -> RecommendationBatch:
-    """Rank for a block of customers: ``owned`` holds their rows (weights), ``customer`` their ids, and
-    ``forbidden`` the keys local_row * n_items + item that must not be recommended.
+    """Rank for a block of customers: ``owned`` holds their rows (weights), ``customer`` their ids,
+    ``forbidden`` the keys local_row * n_items + item that must not be recommended, ``boost`` the
+    per-item multiplier or None.
 
     The scores are the sparse product owned @ table. scipy multiplies row by row, adding a row's owned
     items in their index order, so a customer's scores are the same numbers whether they are alone or in
@@ -342,6 +434,8 @@ def _score(
     n_items = neighbours.n_items
     owned.sort_indices()
     scores = (owned @ neighbours.matrix).tocsr()
+    if boost is not None:
+        scores.data *= boost[scores.indices]
     counts = np.diff(scores.indptr)
     rows = np.repeat(np.arange(scores.shape[0], dtype=np.int64), counts)
     keys = rows * n_items + scores.indices

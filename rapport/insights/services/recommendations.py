@@ -3,8 +3,10 @@
 A refresh reads every paid order line and wishlist item once, fits the similar-products table
 (numerics/item_cf.py, Linden, Smith & York 2003, with the settings chosen on the Online Retail data),
 and stores each product's ten most similar products and each customer's ten recommendations with their
-reason. Never recommended: what the customer bought or wished for, products no longer sold, and products
-of a brand or category the customer said they dislike (preferences with likes = False).
+reason. Recent purchases weigh more, and products selling lately are nudged up among the similar
+products (item_cf.Scoring); every recommendation is still a similar product of its reason. Never
+recommended: what the customer bought or wished for, products no longer sold, and products of a brand
+or category the customer said they dislike (preferences with likes = False).
 """
 
 from __future__ import annotations
@@ -90,16 +92,29 @@ def refresh_recommendations(*, now: datetime | None = None, progress: Progress =
     neighbours = item_cf.fit_neighbours(owned)
     neighbours = _without(neighbours, _inactive_columns(products))
     # Scoring weighs recent purchases more (numerics/item_cf.py); wishlist items keep their weight.
+    scoring = item_cf.Scoring()
     recent = item_cf.recency_matrix(
-        rows, columns, age_days, shape=shape, half_life_days=item_cf.DEFAULT_HALF_LIFE_DAYS
+        rows,
+        columns,
+        age_days,
+        shape=shape,
+        half_life_days=scoring.half_life_days,
+        floor=scoring.recency_floor,
+    )
+    trend = item_cf.trending(
+        rows, columns, age_days, n_items=shape[1], half_life_days=scoring.trend_half_life_days
     )
     wish_only = owned.copy()
     wish_only.data[wish_only.data >= 1] = 0.0
     wish_only.eliminate_zeros()
-    scoring = recent.maximum(wish_only).tocsr()
+    weights = recent.maximum(wish_only).tocsr()
     progress("recommending", 0, 1)
     batch = item_cf.recommend_batch(
-        neighbours, scoring, n=PER_CUSTOMER, exclude=_dislikes(customers, products, owned)
+        neighbours,
+        weights,
+        n=PER_CUSTOMER,
+        exclude=_dislikes(customers, products, owned),
+        boost=item_cf.trend_boost(trend, scoring.trend_power),
     )
     bought_pairs = set(zip(rows.tolist(), columns.tolist(), strict=True))
     recommendations = [

@@ -2,8 +2,8 @@
 
 One refresh reads every paid or fulfilled order once (in chunks, into numpy arrays), fits both models on
 all customers (time in days, calibration ending now), and writes one CustomerValue row per customer who
-ever bought, replacing the previous fit's rows. It runs as a task: daily from the clock, and after an
-order import.
+ever bought, replacing the previous fit's rows; the same reading gives the relationships page its purchase
+history (services/history.py). It runs as a task: daily from the clock, and after an order import.
 
 Tiers rank customers by CLV among those with a positive one: the top 5 % are platinum, the next 15 % gold,
 the next 30 % silver, the rest standard. Ranks rather than amounts, so the tiers mean the same in any
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -25,51 +24,21 @@ from django.db.models import CharField, F, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from rapport.commerce.models import ImportJob, Order, OrderStatus
+from rapport.commerce.models import ImportJob
 from rapport.customers.models import Customer
 from rapport.insights.models import CustomerValue, ValueModelFit, ValueTier
 from rapport.insights.numerics import bgnbd, clv, gamma_gamma
 from rapport.insights.numerics.summaries import rfm_summaries
-from rapport.insights.services.refresh import Progress, money, silent
+from rapport.insights.services.history import store_purchase_history
+from rapport.insights.services.refresh import PaidOrders, Progress, money, paid_orders, silent
 
 logger = logging.getLogger(__name__)
 
-PAID_STATUSES = (OrderStatus.PAID, OrderStatus.FULFILLED)
 # Share of valued customers in each tier, from the top.
 TIER_SHARES = ((ValueTier.PLATINUM, 0.05), (ValueTier.GOLD, 0.15), (ValueTier.SILVER, 0.30))
 # Gamma-Gamma needs repeat buyers; with fewer, every customer is valued at the mean order value.
 MIN_REPEAT_CUSTOMERS = 20
-READ_CHUNK = 20_000
 WRITE_BATCH = 2_000
-
-
-@dataclass(frozen=True)
-class PaidOrders:
-    customer_ids: np.ndarray
-    days: np.ndarray  # datetime64[D]
-    amounts: np.ndarray
-
-
-def paid_orders(until: datetime, progress: Progress = silent) -> PaidOrders:
-    """Every paid or fulfilled order up to `until`, as three arrays, read in chunks."""
-    orders = Order.objects.filter(status__in=PAID_STATUSES, placed_at__lte=until)
-    total = orders.count()
-    ids = np.empty(total, dtype=np.int64)
-    days = np.empty(total, dtype="datetime64[D]")
-    amounts = np.empty(total, dtype=np.float64)
-    n = 0
-    rows = orders.order_by().values_list("customer_id", "placed_at", "total").iterator(chunk_size=READ_CHUNK)
-    for customer_id, placed_at, amount in rows:
-        if n == total:  # an order paid while reading: the next refresh counts it
-            break
-        ids[n] = customer_id
-        days[n] = np.datetime64(placed_at.date(), "D")
-        amounts[n] = float(amount)
-        n += 1
-        if n % READ_CHUNK == 0:
-            progress("reading orders", n, total)
-    progress("reading orders", n, total)
-    return PaidOrders(customer_ids=ids[:n], days=days[:n], amounts=amounts[:n])
 
 
 def tiers_by_rank(values: np.ndarray) -> list[str]:
@@ -95,6 +64,9 @@ def refresh_customer_values(
     started = time.perf_counter()
     now = now or timezone.now()
     orders = paid_orders(now, progress)
+    # The relationships page's purchase history comes from the same reading, even of no orders: it must
+    # forget purchases refunded since the last refresh too.
+    store_purchase_history(orders, now=now, progress=progress)
     if orders.customer_ids.size == 0:
         return None
     summaries = rfm_summaries(

@@ -9,7 +9,8 @@ from rapport.insights.services import health, value
 
 @task()
 def refresh_customer_values_task() -> dict[str, object]:
-    """Fit the value models on every paid order, store each customer's value, then score everyone's health."""
+    """Fit the value models on every paid order, store each customer's value and the relationships page's
+    purchase history, then score everyone's health."""
     fit = value.refresh_customer_values()
     scored = health.refresh_health()
     if fit is None:

@@ -18,7 +18,7 @@ from rapport.insights.numerics.item_cf import Settings
 CUSTOMERS = [0, 0, 1, 1, 1, 2, 2, 3]
 ITEMS = [0, 1, 0, 1, 2, 1, 2, 3]
 # Linden et al.'s plain cosine; the hand-computed figures below are for it unless a test changes a setting.
-COSINE = Settings(locality=1.0, shrinkage=0.0, customer_weighting="none")
+COSINE = Settings(alpha=0.5, locality=1.0, shrinkage=0.0, customer_weighting="none")
 # Floating point only: every figure below is a ratio of small integers and square roots.
 EXACT = 1e-12
 
@@ -168,22 +168,36 @@ def random_matrix(rng: np.random.Generator, customers: int, items: int, density:
     neighbours=st.integers(1, 8),
     n=st.integers(1, 12),
     plain=st.booleans(),
+    boosted=st.booleans(),
 )
 def test_batch_and_single_lookups_agree_and_obey_the_rules(
-    seed: int, customers: int, items: int, density: float, neighbours: int, n: int, plain: bool
+    seed: int,
+    customers: int,
+    items: int,
+    density: float,
+    neighbours: int,
+    n: int,
+    plain: bool,
+    boosted: bool,
 ) -> None:
     rng = np.random.default_rng(seed)
     matrix = random_matrix(rng, customers, items, density)
     excluded = random_matrix(rng, customers, items, 0.2)
     table = item_cf.fit_neighbours(matrix, replace(COSINE if plain else Settings(), neighbours=neighbours))
+    # A boost as large as 1e6 for some items must still only re-order the table's candidates.
+    boost = np.exp(rng.uniform(0.0, 14.0, items)) if boosted else None
+    weights = matrix.copy()
+    weights.data = rng.uniform(0.05, 1.0, weights.nnz)
 
-    batch = item_cf.recommend_batch(table, matrix, n=n, exclude=excluded)
+    batch = item_cf.recommend_batch(table, weights, n=n, exclude=excluded, boost=boost)
 
     dense_table = table.matrix.toarray()
+    factor = np.ones(items) if boost is None else boost
     for customer in range(customers):
-        owned = matrix.indices[matrix.indptr[customer] : matrix.indptr[customer + 1]]
+        lo, hi = weights.indptr[customer], weights.indptr[customer + 1]
+        owned, w = weights.indices[lo:hi], weights.data[lo:hi]
         disliked = excluded.indices[excluded.indptr[customer] : excluded.indptr[customer + 1]]
-        single = item_cf.recommend(table, owned, n=n, exclude=disliked)
+        single = item_cf.recommend(table, owned, weights=w, n=n, exclude=disliked, boost=boost)
         assert batch.for_customer(customer) == single
         assert len(single) <= n
         keys = [(-r.score, r.item) for r in single]
@@ -192,9 +206,18 @@ def test_batch_and_single_lookups_agree_and_obey_the_rules(
             assert recommendation.item not in owned
             assert recommendation.item not in disliked
             assert recommendation.because in owned
-            contributions = dense_table[owned, recommendation.item]
-            assert dense_table[recommendation.because, recommendation.item] == contributions.max()
-            assert recommendation.score == pytest.approx(contributions.sum(), rel=1e-12)
+            # The reason is truthful: the item is in its reason's neighbourhood, which contributed most.
+            assert dense_table[recommendation.because, recommendation.item] > 0
+            contributions = w * dense_table[owned, recommendation.item]
+            assert w[owned == recommendation.because][0] * dense_table[
+                recommendation.because, recommendation.item
+            ] == pytest.approx(contributions.max(), rel=1e-12)
+            assert recommendation.score == pytest.approx(
+                factor[recommendation.item] * contributions.sum(), rel=1e-12
+            )
+        # Nothing outside every owned item's neighbourhood is offered, however large its boost.
+        reachable = set(np.flatnonzero(dense_table[owned].sum(axis=0) > 0).tolist())
+        assert {r.item for r in single} <= reachable
 
 
 def test_batch_recommends_only_for_the_customers_asked() -> None:
@@ -206,6 +229,62 @@ def test_batch_recommends_only_for_the_customers_asked() -> None:
     assert batch.for_customer(0) == item_cf.recommend(table, [0, 1])
     assert [(r.item, r.because) for r in batch.for_customer(2)] == [(0, 1)]
     assert batch.for_customer(1) == []
+
+
+def test_a_trend_boost_reorders_the_neighbours_and_leaves_the_reason() -> None:
+    table = item_cf.fit_neighbours(small(), COSINE)
+    # Owning item 0: item 1 (cos 0.816...) leads item 2 (cos 0.5) until item 2 trends strongly enough.
+    boost = item_cf.trend_boost(np.array([0.0, 0.0, 3.0, 1e9]), power=0.5)  # 1, 1, 2, ~31623
+
+    boosted = item_cf.recommend(table, [0], boost=boost)
+
+    assert [r.item for r in item_cf.recommend(table, [0])] == [1, 2]
+    assert [(r.item, r.because) for r in boosted] == [(2, 0), (1, 0)]
+    assert boosted[0].score == pytest.approx(2 * 0.5, rel=EXACT)
+    # Item 3 trends most of all but nobody who has item 0 bought it: it is never offered.
+    assert 3 not in [r.item for r in boosted]
+
+
+def test_a_trend_boost_of_power_zero_changes_nothing() -> None:
+    assert item_cf.trend_boost(np.array([0.0, 5.0, 1e6]), power=0.0).tolist() == [1.0, 1.0, 1.0]
+    assert item_cf.trend_boost(np.array([0.0, 3.0, 8.0]), power=0.5).tolist() == [1.0, 2.0, 3.0]
+
+
+def test_trending_counts_each_buyer_once_weighted_by_their_latest_purchase() -> None:
+    trend = item_cf.trending(
+        np.array([0, 0, 1, 2, 2]),
+        np.array([0, 0, 0, 1, 0]),
+        np.array([14.0, 0.0, 7.0, 7.0, 21.0]),
+        n_items=3,
+        half_life_days=7.0,
+    )
+
+    # Item 0: customer 0 (latest 0 days ago) 1, customer 1 (7 days) 0.5, customer 2 (21 days) 0.125.
+    assert trend.tolist() == [1.625, 0.5, 0.0]
+
+
+@pytest.mark.parametrize("boost", [np.ones(3), np.array([1.0, 1.0, 0.0, 1.0]), np.array([1.0, np.inf, 1, 1])])
+def test_a_boost_must_give_every_item_a_positive_finite_factor(boost: np.ndarray) -> None:
+    table = item_cf.fit_neighbours(small(), COSINE)
+
+    with pytest.raises(ValueError, match="boost"):
+        item_cf.recommend(table, [0], boost=boost)
+    with pytest.raises(ValueError, match="boost"):
+        item_cf.recommend_batch(table, small(), boost=boost)
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"half_life_days": 0.0}, "half-lives"),
+        ({"trend_half_life_days": -1.0}, "half-lives"),
+        ({"recency_floor": 1.5}, "recency_floor"),
+        ({"trend_power": -0.1}, "trend_power"),
+    ],
+)
+def test_scoring_settings_out_of_range_are_refused(bad: dict[str, float], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        item_cf.Scoring(**bad)
 
 
 @pytest.mark.parametrize(
@@ -232,6 +311,58 @@ def test_recency_weight_halves_every_half_life_and_the_latest_purchase_counts() 
     )
 
     assert matrix.toarray().tolist() == [[0, 0.5, 1.0], [0.25, 0, 0]]
+
+
+def test_a_recency_floor_is_what_an_old_purchase_keeps() -> None:
+    matrix = item_cf.recency_matrix(
+        np.array([0, 0, 0]),
+        np.array([0, 1, 2]),
+        np.array([0.0, 30.0, 3000.0]),
+        shape=(1, 3),
+        half_life_days=30.0,
+        floor=0.3,
+    )
+
+    # 0.3 + 0.7 * 2 ** (-age / 30): 1, 0.65, and 0.3 plus 0.7 * 2 ** -100.
+    np.testing.assert_allclose(matrix.toarray(), [[1.0, 0.65, 0.3 + 0.7 * 2.0**-100]], rtol=EXACT, atol=0)
+
+
+def test_a_recency_floor_outside_zero_to_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="floor"):
+        item_cf.recency_matrix(
+            np.array([0]), np.array([0]), np.array([1.0]), shape=(1, 1), half_life_days=30.0, floor=-0.1
+        )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    lines=st.integers(0, 60),
+    half_life=st.sampled_from([1.0, 7.0, 60.0, math.inf]),
+    floor=st.sampled_from([0.0, 0.3, 1.0]),
+)
+def test_recency_weights_follow_each_pairs_latest_purchase(
+    seed: int, lines: int, half_life: float, floor: float
+) -> None:
+    rng = np.random.default_rng(seed)
+    customers, items = rng.integers(0, 5, lines), rng.integers(0, 6, lines)
+    ages = rng.uniform(0.0, 400.0, lines)
+
+    matrix = item_cf.recency_matrix(
+        customers, items, ages, shape=(5, 6), half_life_days=half_life, floor=floor
+    )
+    trend = item_cf.trending(customers, items, ages, n_items=6, half_life_days=half_life)
+
+    expected = np.zeros((5, 6))
+    plain = np.zeros((5, 6))
+    for c, i in set(zip(customers.tolist(), items.tolist(), strict=True)):
+        youngest = ages[(customers == c) & (items == i)].min()
+        decay = 2.0 ** (-youngest / half_life) if math.isfinite(half_life) else 1.0
+        expected[c, i] = floor + (1 - floor) * decay
+        plain[c, i] = decay
+    np.testing.assert_allclose(matrix.toarray(), expected, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(trend, plain.sum(axis=0), rtol=1e-12, atol=1e-300)
+    assert ((matrix != 0) != (item_cf.interaction_matrix(customers, items, shape=(5, 6)) != 0)).nnz == 0
 
 
 def test_an_infinite_half_life_is_the_binary_matrix() -> None:

@@ -62,6 +62,26 @@ def test_a_new_tent_owner_is_offered_the_stove_and_mat_because_of_the_tent() -> 
     assert {s.similar.name for s in stove_like_tent[:2]} == {"Stove", "Mat"}
 
 
+def test_a_product_selling_lately_goes_first_among_equals_and_an_unrelated_bestseller_stays_out() -> None:
+    products = _camping_shop()
+    # Three campers bought the mat again yesterday: the tent's table is unchanged (a repeat counts once),
+    # but the mat is selling lately and the stove is not.
+    for camper in Customer.objects.filter(name__in=["Camper 0", "Camper 1", "Camper 2"]):
+        _buys(camper, products["mat"], days_ago=1)
+    umbrella = ProductFactory(name="Umbrella", category="Rain")
+    for n in range(8):
+        _buys(CustomerFactory(name=f"Passer-by {n}"), umbrella, days_ago=1)
+    ada = CustomerFactory(name="Ada")
+    _buys(ada, products["tent"])
+
+    refresh_recommendations(now=NOW)
+
+    assert _recommended(ada) == ["Mat", "Stove"]
+    assert set(Recommendation.objects.filter(customer=ada).values_list("because", flat=True)) == {
+        products["tent"].pk
+    }
+
+
 def test_nothing_owned_wished_for_disliked_or_discontinued_is_recommended() -> None:
     products = _camping_shop()
     ada = CustomerFactory(name="Ada")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
+from django.utils import timezone
 
 from rapport.accounts.models import Role, User
 from rapport.accounts.permissions import Actor, scopes_for_role
@@ -11,6 +14,7 @@ from rapport.accounts.tests.factories import UserFactory
 from rapport.api.tests.conftest import ApiClient
 from rapport.customers.tests.factories import CustomerFactory
 from rapport.insights.models import HealthBand, ValueTier
+from rapport.insights.services.history import refresh_purchase_history
 from rapport.insights.tests.factories_relationships import a_fit, a_health, a_value
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +49,17 @@ def test_the_summary_gives_bins_tiers_bands_at_risk_months_and_the_fit() -> None
     assert body["at_risk"][0]["customer_id"] == ada.pk
     assert body["at_risk"][0]["reasons"] == ["no order for 8 months"]
     assert body["fit"]["alpha"] == 4.414
+    assert body["history_as_of"] is None
+
+
+def test_after_a_refresh_the_summary_says_when_it_counted_the_defection_and_cohorts() -> None:
+    refreshed = timezone.now().replace(microsecond=0)
+    refresh_purchase_history(now=refreshed)
+
+    body = _api(UserFactory(role=Role.ANALYST)).get(PATH).json()
+
+    assert datetime.fromisoformat(body["history_as_of"]) == refreshed
+    assert len(body["defection"]) == 12
 
 
 def test_the_tier_filter_narrows_the_at_risk_list() -> None:

@@ -2,26 +2,43 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import random
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from itertools import pairwise
+from typing import Any
 
-import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from rapport.accounts.models import Role
 from rapport.accounts.permissions import Actor
 from rapport.accounts.tests.factories import UserFactory
+from rapport.commerce.models import Order, OrderStatus
+from rapport.commerce.tests.factories import OrderFactory
 from rapport.core.errors import PermissionDenied
 from rapport.customers.tests.factories import CustomerFactory
 from rapport.insights.models import HealthBand, ValueTier
 from rapport.insights.reports import relationships as reports
+from rapport.insights.services.history import refresh_purchase_history
 from rapport.insights.tests.factories_relationships import a_fit, a_health, a_value, known_purchases
 
 # 2024, January to December: today in January 2025, so the running month is left out.
 YEAR_2024 = reports.months_of(12, today=date(2025, 1, 15))
+REFRESHED = datetime(2025, 1, 15, 10, tzinfo=UTC)
+
+
+@pytest.fixture(params=["orders", "refresh"])
+def counted(request: pytest.FixtureRequest) -> Callable[[], datetime | None]:
+    """Call once the orders are made: with "refresh", a refresh on 2025-01-15 stores the history the report
+    then reads; with "orders", nothing is stored and the report reads the orders. Returns the "as of" the
+    report should give."""
+
+    def count() -> datetime | None:
+        if request.param == "orders":
+            return None
+        return refresh_purchase_history(now=REFRESHED).as_of
+
+    return count
 
 
 def analyst() -> Actor:
@@ -47,10 +64,13 @@ def test_a_number_of_months_not_offered_is_refused() -> None:
 
 
 @pytest.mark.django_db
-def test_defection_per_month_follows_the_365_day_definition() -> None:
+def test_defection_per_month_follows_the_365_day_definition(counted: Callable[[], datetime | None]) -> None:
     known_purchases()
+    as_of = counted()
 
     report = reports.relationships_report(analyst(), months=YEAR_2024)
+
+    assert (report.months, report.history_as_of) == (YEAR_2024, as_of)
 
     rows = [(row.month, row.active_at_start, row.defected, row.active_at_end) for row in report.defection]
     assert rows == [
@@ -73,8 +93,11 @@ def test_defection_per_month_follows_the_365_day_definition() -> None:
 
 
 @pytest.mark.django_db
-def test_cohorts_are_first_purchase_months_with_the_share_buying_in_each_month_after() -> None:
+def test_cohorts_are_first_purchase_months_with_the_share_buying_in_each_month_after(
+    counted: Callable[[], datetime | None],
+) -> None:
     known_purchases()
+    counted()
 
     report = reports.relationships_report(analyst(), months=YEAR_2024)
 
@@ -89,50 +112,18 @@ def test_cohorts_are_first_purchase_months_with_the_share_buying_in_each_month_a
 
 
 @pytest.mark.django_db
-def test_no_orders_give_zero_active_customers_and_no_rate() -> None:
+def test_no_orders_give_zero_active_customers_and_no_rate(counted: Callable[[], datetime | None]) -> None:
+    as_of = counted()
+
     report = reports.relationships_report(analyst(), months=YEAR_2024)
+
+    assert report.history_as_of == as_of
 
     assert [row.active_at_start for row in report.defection] == [0] * 12
     assert report.defection[0].rate is None
     assert report.cohorts == []
     assert report.bins == []
     assert report.fit is None
-
-
-def _brute_force(
-    ids: list[int], days: list[date], starts: list[date], active_days: int
-) -> tuple[list[int], list[int]]:
-    def active_at(moment: date) -> set[int]:
-        return {
-            c for c, d in zip(ids, days, strict=True) if moment - timedelta(days=active_days) <= d < moment
-        }
-
-    sets = [active_at(moment) for moment in starts]
-    return [len(s) for s in sets], [len(before - after) for before, after in pairwise(sets)]
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    st.lists(st.tuples(st.integers(1, 6), st.integers(0, 900)), min_size=0, max_size=40),
-    st.integers(1, 400),
-)
-def test_defection_by_month_agrees_with_checking_every_month_end_one_by_one(
-    purchases: list[tuple[int, int]], active_days: int
-) -> None:
-    origin = date(2023, 1, 1)
-    ids = [customer for customer, _ in purchases]
-    days = [origin + timedelta(days=offset) for _, offset in purchases]
-    months = reports.Months(first=date(2023, 6, 1), count=14)
-    starts = [d.astype(date) for d in months.starts]
-
-    active, defected = reports.defection_by_month(
-        np.array(ids, dtype=np.int64),
-        np.array(days, dtype="datetime64[D]"),
-        months.starts,
-        active_days=active_days,
-    )
-
-    assert (active.tolist(), defected.tolist()) == _brute_force(ids, days, starts, active_days)
 
 
 # Values, tiers, health
@@ -255,8 +246,9 @@ def test_a_token_without_customers_read_may_not_have_the_report() -> None:
 
 
 @pytest.mark.django_db
-def test_every_table_has_a_csv_with_a_header() -> None:
+def test_every_table_has_a_csv_with_a_header(counted: Callable[[], datetime | None]) -> None:
     known_purchases()
+    counted()
     a_fit()
     report = reports.relationships_report(analyst(), months=YEAR_2024)
 
@@ -289,23 +281,116 @@ def test_every_table_has_a_csv_with_a_header() -> None:
     assert ["r", 0.243] in reports.csv_rows(report, "fit")
 
 
+# The stored history: what the page reads once a refresh has counted it
+
+
 @pytest.mark.django_db
-def test_the_order_history_is_cached_until_an_order_changes(settings, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
-    from django.core.cache import cache
-    from django.utils import timezone
-
-    from rapport.commerce.models import Order
-
-    settings.RAPPORT_REPORT_CACHE_SECONDS = 3600
-    cache.clear()
+def test_the_figures_stay_those_of_the_refresh_until_the_next_one() -> None:
     people = known_purchases()
-    first = reports.order_history(YEAR_2024)
+    refresh_purchase_history(now=REFRESHED)
+    # Ben's only order is refunded after the refresh: he was active at the start of 2024.
+    Order.objects.filter(customer=people["Ben"]).update(status=OrderStatus.REFUNDED)
 
-    with django_assert_max_num_queries(1):  # the fingerprint only
-        assert reports.order_history(YEAR_2024) == first
+    before = reports.relationships_report(analyst(), months=YEAR_2024)
+    refresh_purchase_history(now=REFRESHED + timedelta(hours=1))
+    after = reports.relationships_report(analyst(), months=YEAR_2024)
 
-    # Ben's order is refunded: his purchase no longer counts, and the cached figures are not served.
-    Order.objects.filter(customer=people["Ben"]).update(status="refunded", updated_at=timezone.now())
-    defection, _ = reports.order_history(YEAR_2024)
-    assert defection[0].active_at_start == first[0][0].active_at_start - 1
-    cache.clear()
+    assert (before.history_as_of, before.defection[0].active_at_start) == (REFRESHED, 3)
+    assert (after.history_as_of, after.defection[0].active_at_start) == (REFRESHED + timedelta(hours=1), 2)
+
+
+@pytest.mark.django_db
+def test_with_a_history_stored_the_defection_and_cohorts_take_one_query(
+    django_assert_num_queries: Any,
+) -> None:
+    known_purchases()
+    refresh_purchase_history(now=REFRESHED)
+
+    with django_assert_num_queries(1):
+        history = reports.purchase_history(YEAR_2024)
+
+    assert history.as_of == REFRESHED
+
+
+@pytest.mark.django_db
+def test_once_the_month_has_turned_since_the_refresh_the_months_are_those_before_the_refresh_month() -> None:
+    known_purchases()
+    refresh_purchase_history(now=REFRESHED)
+
+    report = reports.relationships_report(analyst(), months=reports.months_of(12, today=date(2025, 2, 3)))
+
+    assert (report.months, report.history_as_of) == (YEAR_2024, REFRESHED)
+    assert [row.defected for row in report.defection][:5] == [1, 0, 0, 0, 1]
+
+
+@pytest.mark.django_db
+def test_months_before_the_stored_ones_are_read_from_the_orders() -> None:
+    known_purchases()
+    refresh_purchase_history(now=REFRESHED)
+    year_2022 = reports.months_of(12, today=date(2023, 1, 2))
+
+    report = reports.relationships_report(analyst(), months=year_2022)
+
+    assert (report.months, report.history_as_of) == (year_2022, None)
+    assert [c.month for c in report.cohorts] == []
+    assert report.defection[-1].active_at_end == 0
+
+
+@pytest.mark.django_db
+def test_a_history_counted_in_another_time_zone_is_not_used(settings: Any) -> None:
+    known_purchases()
+    refresh_purchase_history(now=REFRESHED)
+    settings.TIME_ZONE = "Europe/Paris"
+
+    report = reports.relationships_report(analyst(), months=YEAR_2024)
+
+    assert report.history_as_of is None
+    assert report.defection[0].active_at_start == 3
+
+
+@pytest.mark.django_db
+def test_months_are_those_of_the_site_time_zone(
+    settings: Any, counted: Callable[[], datetime | None]
+) -> None:
+    settings.TIME_ZONE = "Europe/Paris"
+    customer = CustomerFactory()
+    # 23:30 UTC on 31 January is 00:30 on 1 February in Paris.
+    OrderFactory(customer=customer, placed_at=datetime(2024, 1, 31, 23, 30, tzinfo=UTC))
+    OrderFactory(customer=customer, placed_at=datetime(2024, 3, 5, 12, tzinfo=UTC))
+    counted()
+
+    report = reports.relationships_report(analyst(), months=YEAR_2024)
+
+    assert [(c.month, c.size, c.shares[:2]) for c in report.cohorts] == [("2024-02", 1, [1.0, 0.0])]
+    assert [row.active_at_start for row in report.defection][1:3] == [0, 1]
+
+
+def _random_shop(seed: int) -> None:
+    rng = random.Random(seed)
+    start = datetime(2021, 6, 1, tzinfo=UTC)
+    for n in range(40):
+        customer = CustomerFactory(name=f"Shopper {n}")
+        first = rng.uniform(0, 1300)
+        for offset in [first, *(first + rng.expovariate(1 / 90) * k for k in range(rng.randint(0, 6)))]:
+            status = rng.choice(
+                [OrderStatus.PAID, OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.CANCELLED]
+            )
+            OrderFactory(customer=customer, placed_at=start + timedelta(days=offset), status=status)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("zone", ["UTC", "America/Los_Angeles"])
+def test_the_stored_history_gives_the_figures_the_orders_give(settings: Any, zone: str) -> None:
+    settings.TIME_ZONE = zone
+    _random_shop(seed=11)
+    asked = [reports.months_of(count, today=date(2025, 1, 15)) for count in reports.RANGES]
+    read = [reports.relationships_report(analyst(), months=months) for months in asked]
+
+    refresh_purchase_history(now=REFRESHED)
+    stored = [reports.relationships_report(analyst(), months=months) for months in asked]
+
+    assert [r.history_as_of for r in read + stored] == [None, None, REFRESHED, REFRESHED]
+    assert sum(row.active_at_start for row in read[1].defection) > 0
+    assert len(read[1].cohorts) > 3
+    for live, kept in zip(read, stored, strict=True):
+        assert (kept.months, kept.defection, kept.cohorts) == (live.months, live.defection, live.cohorts)

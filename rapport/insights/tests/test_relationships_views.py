@@ -17,6 +17,7 @@ from rapport.accounts.models import Role, User
 from rapport.accounts.tests.factories import UserFactory
 from rapport.customers.tests.factories import CustomerFactory
 from rapport.insights.models import HealthBand, ValueTier
+from rapport.insights.services.history import refresh_purchase_history
 from rapport.insights.tests.factories_relationships import a_fit, a_health, a_value, purchases
 
 pytestmark = pytest.mark.django_db
@@ -184,8 +185,28 @@ def test_the_page_makes_a_bounded_number_of_queries_however_many_customers(
         a_health(band=HealthBand.AT_RISK, value_at_risk=str(n), customer=customer, reasons=["r"])
     client = signed_in(UserFactory(role=Role.ANALYST))
 
-    # session, user, clv maximum and bins, tiers, bands, at-risk rows, purchase days, first purchases, fit
-    with django_assert_max_num_queries(10):
+    refresh_purchase_history()
+
+    # session, user, clv maximum and bins, tiers, bands, at-risk rows, the stored history, fit
+    with django_assert_max_num_queries(9):
         response = client.get(URL, {"months": 24})
 
     assert len(response.context["report"].at_risk) == 20
+    assert response.context["report"].history_as_of is not None
+
+
+def test_the_page_says_when_the_refresh_counted_the_defection_and_cohorts() -> None:
+    customer = CustomerFactory()
+    purchases(customer, months_ago(3), months_ago(2))
+    client = signed_in(UserFactory(role=Role.ANALYST))
+    before = client.get(URL)
+    refreshed = timezone.now().replace(second=0, microsecond=0)
+    refresh_purchase_history(now=refreshed)
+    purchases(customer, months_ago(1))  # after the refresh: not counted until the next one
+
+    after = client.get(URL)
+
+    assert "read from the orders just now" in before.content.decode()
+    assert f"as of {timezone.localtime(refreshed):%Y-%m-%d %H:%M}" in after.content.decode()
+    assert [(c.size, c.shares) for c in before.context["report"].cohorts] == [(1, [1.0, 0.0])]
+    assert [(c.size, c.shares) for c in after.context["report"].cohorts] == [(1, [1.0, 0.0])]

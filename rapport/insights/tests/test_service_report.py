@@ -6,6 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pytest
+from django.db import connection
+from django.db.models.functions import TruncDate
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,9 +18,12 @@ from rapport.accounts.permissions import Actor
 from rapport.accounts.tests.factories import TeamFactory, UserFactory
 from rapport.core.errors import PermissionDenied
 from rapport.desk.business_hours import Calendar, business_time_between
-from rapport.desk.models import Status
+from rapport.desk.models import Conversation, Status
 from rapport.desk.tests.factories import BusinessCalendarFactory, TeamDeskFactory
 from rapport.insights.reports.service import (
+    DONE_STATUSES,
+    DayNumber,
+    Microseconds,
     OpenTime,
     Period,
     Scope,
@@ -109,6 +116,87 @@ def test_backlog_counts_conversations_open_at_the_end_of_each_day() -> None:
 
     assert report.backlog == [2, 1, 2, 3, 3, 2, 2]
     assert report.total.open_at_end == 2
+
+
+def test_backlog_follows_its_definition_with_reopened_merged_and_oddly_dated_conversations() -> None:
+    support, billing = TeamFactory(name="Support"), TeamFactory(name="Billing")
+    maria, sam = UserFactory(role=Role.AGENT, team=support), UserFactory(role=Role.AGENT, team=billing)
+    a_conversation(opened=at(1, 12), team=support, assignee=maria)  # open all week
+    # Reopened after being closed: the old closed_at stays on the row; open all week.
+    a_conversation(opened=at(2, 12), closed_at=at(4, 12), status=Status.OPEN)
+    a_conversation(opened=at(3, 10), closed_at=at(3, 18))  # never open at a day's end
+    a_conversation(opened=at(4, 9), resolved_at=at(6, 9))  # Tuesday and Wednesday
+    a_conversation(opened=at(5, 9), resolved_at=at(12, 9), team=billing, assignee=sam)  # Wednesday on
+    kept = a_conversation(opened=at(1, 9))  # open all week
+    merged = a_conversation(opened=at(3, 9))  # merged away, though not closed: left out
+    Conversation.objects.filter(pk=merged.pk).update(merged_into=kept)
+    # Imported with a resolution before its opening: never open (it was done before it was opened).
+    a_conversation(opened=at(6, 12), resolved_at=at(4, 12))
+    a_conversation(opened=at(8, 10), closed_at=at(9, 23, 59))  # Saturday only
+    a_conversation(opened=datetime(2025, 2, 28, 9, tzinfo=UTC), resolved_at=at(3, 0))  # done at the start
+    a_conversation(opened=at(9, 23), team=support)  # Sunday
+    # Resolved on Friday and closed on Saturday: done when resolved; Monday to Thursday.
+    a_conversation(opened=at(2, 12), resolved_at=at(7, 12), closed_at=at(8, 9))
+
+    report = service_report(a_lead(), period=WEEK, now=NOW)
+
+    assert report.backlog == [4, 5, 6, 5, 4, 5, 5]
+    assert report.total.open_at_end == 5
+    assert {row.name: row.open_at_end for row in report.by_team} == {"Support": 2, "Billing": 1, "No team": 2}
+    assert {row.key: row.open_at_end for row in report.by_agent} == {maria.pk: 1, sam.pk: 1, None: 3}
+
+
+def open_by_definition(conversations: list[Conversation], moment: datetime) -> int:
+    """Opened before the moment and not done by it, as the module docstring says, one by one."""
+    return sum(
+        1
+        for c in conversations
+        if c.created_at < moment
+        and not (
+            c.status in DONE_STATUSES
+            and (c.resolved_at or c.closed_at) is not None
+            and (c.resolved_at or c.closed_at) < moment  # type: ignore[operator]
+        )
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_backlog_and_open_at_end_equal_the_definition_on_random_conversations(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    private = TeamDeskFactory(is_private=True).team
+    public = TeamFactory()
+    outsider = UserFactory(role=Role.AGENT, team=public)
+    start = datetime(2025, 2, 20, tzinfo=UTC)
+    made = []
+    for _ in range(60):
+        opened = start + timedelta(hours=float(rng.uniform(0, 24 * 30)))
+        later = opened + timedelta(hours=float(rng.uniform(-12, 24 * 10)))  # sometimes before opening
+        status = rng.choice([Status.NEW, Status.OPEN, Status.PENDING, Status.RESOLVED, Status.CLOSED])
+        made.append(
+            a_conversation(
+                opened=opened,
+                status=str(status),
+                resolved_at=later if rng.random() < 0.6 else None,
+                closed_at=later + timedelta(hours=1) if rng.random() < 0.5 else None,
+                team=[None, private, public][int(rng.integers(0, 3))],
+                assignee=outsider if rng.random() < 0.2 else None,
+            )
+        )
+    for source, target in zip(made[:5], made[5:10], strict=True):
+        Conversation.objects.filter(pk=source.pk).update(merged_into=target)
+
+    for actor in (a_lead(), Actor(user=outsider), Actor(user=UserFactory(role=Role.ADMIN))):
+        report = service_report(actor, period=WEEK, now=NOW)
+
+        seen = list(
+            Conversation.objects.filter(pk__in=[c.pk for c in made], merged_into__isnull=True).exclude(
+                pk__in=[]
+                if actor.user.role == Role.ADMIN
+                else Conversation.objects.filter(team=private).exclude(assignee=actor.user).values("pk")
+            )
+        )
+        assert report.backlog == [open_by_definition(seen, end) for end in WEEK.day_ends()]
+        assert report.total.open_at_end == open_by_definition(seen, WEEK.end)
 
 
 def test_sla_compliance_is_the_share_of_decided_targets_that_were_met() -> None:
@@ -285,3 +373,73 @@ def test_open_time_pieces_are_each_wholly_open_or_closed_across_a_clock_change()
     table = OpenTime(LONDON_NINE_TO_FIVE, datetime(2025, 3, 28, tzinfo=UTC), datetime(2025, 4, 2, tzinfo=UTC))
 
     assert table.exact
+
+
+def test_day_numbers_are_the_days_truncdate_gives_across_a_clock_change() -> None:
+    moments = [
+        datetime(2025, 3, 27, 23, 59, 59, tzinfo=UTC),  # before the period
+        datetime(2025, 3, 29, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(2025, 3, 30, 0, 0, tzinfo=UTC),
+        datetime(2025, 3, 30, 22, 59, 59, tzinfo=UTC),  # 23:59:59 BST, still the 30th
+        datetime(2025, 3, 30, 23, 0, tzinfo=UTC),  # midnight BST: the 31st
+        datetime(2025, 4, 1, 22, 59, tzinfo=UTC),
+        datetime(2025, 4, 1, 23, 0, tzinfo=UTC),  # after the period
+    ]
+    for moment in moments:
+        a_conversation(opened=moment)
+
+    with timezone.override("Europe/London"):
+        period = Period(first=date(2025, 3, 28), last=date(2025, 4, 1))
+        rows = Conversation.objects.annotate(
+            number=DayNumber("created_at", period.day_ends()), day=TruncDate("created_at")
+        ).order_by("created_at")
+        found = [(row.number, row.day) for row in rows]  # type: ignore[attr-defined]
+
+    days = period.days()
+    assert [number for number, _ in found] == [0, 1, 2, 2, 3, 4, 5]
+    assert [days[number] == day for number, day in found[1:-1]] == [True] * 5
+
+
+def test_microseconds_count_exactly_from_1970_and_keep_none() -> None:
+    a_conversation(opened=datetime(2025, 3, 3, 9, 0, 0, 123456, tzinfo=UTC))
+    a_conversation(opened=datetime(1999, 12, 31, 23, 59, 59, tzinfo=UTC), first_response_at=at(3, 9, 1))
+
+    found = list(
+        Conversation.objects.order_by("created_at").values_list(
+            Microseconds("created_at"), Microseconds("first_response_at")
+        )
+    )
+
+    assert found == [
+        (946684799_000000, 1740992460_000000),
+        (1740992400_123456, None),
+    ]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="SQLite's planner, which guesses without statistics"
+)
+def test_no_query_of_the_report_reads_whole_desk_tables() -> None:
+    TeamDeskFactory(is_private=True)
+    agent = UserFactory(role=Role.AGENT, team=TeamFactory())
+    a_conversation(opened=MONDAY_9, inbound=[MONDAY_9], resolved_at=at(4, 9))
+
+    for actor, scope in [
+        (a_lead(), Scope()),
+        (Actor(user=agent), Scope(channel="email")),
+        (Actor(user=UserFactory(role=Role.ADMIN)), Scope()),
+    ]:
+        with CaptureQueriesContext(connection) as queries:
+            service_report(actor, period=period_of(90, today=date(2025, 3, 9)), scope=scope, now=NOW)
+        plans = [
+            detail
+            for query in queries.captured_queries
+            if "desk_" in query["sql"]
+            for *_, detail in connection.cursor().execute(f"EXPLAIN QUERY PLAN {query['sql']}").fetchall()
+        ]
+
+        assert plans
+        # Only the few teams may be read whole (the private-team look-up); nor may a query read every
+        # conversation opened before a moment.
+        assert [line for line in plans if line.startswith("SCAN") and "accounts_team" not in line] == []
+        assert [line for line in plans if "(created_at<?)" in line] == []
