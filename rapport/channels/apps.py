@@ -16,6 +16,7 @@ class ChannelsConfig(AppConfig):
         from rapport.channels.phone.ingest import process_phone
         from rapport.channels.phone.services import move_phone_calls
         from rapport.channels.protocol import register_processor, register_reading_processor
+        from rapport.channels.services.deliveries import mail_waiting
         from rapport.channels.signatures import check_webhook_secrets
         from rapport.channels.social.ingest import process_social
         from rapport.channels.social.services import move_social_mentions
@@ -25,6 +26,7 @@ class ChannelsConfig(AppConfig):
         from rapport.channels.widget.ingest import process_widget
         from rapport.channels.widget.tasks import forget_idle_visitors_task, sweep_widget_task
         from rapport.core.schedule import register_periodic
+        from rapport.core.urgent_work import register_urgent_work
         from rapport.customers.merge import register_merge_step
         from rapport.desk.live import register_live
         from rapport.desk.models import Channel
@@ -34,6 +36,8 @@ class ChannelsConfig(AppConfig):
             ChannelKind.EMAIL, read=read_email, process=process_email, process_batch=process_emails
         )
         register_processor(ChannelKind.PHONE, process_phone)
+        # Customers' messages waiting to reach the inbox go before background analysis.
+        register_urgent_work(mail_waiting)
         register_processor(ChannelKind.SOCIAL, process_social)
         register_processor(ChannelKind.WIDGET, process_widget)
         register_merge_step("channels.phone", move_phone_calls)

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from rapport.accounts.audit import record_audit
@@ -155,6 +155,17 @@ def _enqueue(delivery_id: int) -> None:
         logger.exception("could not queue inbound delivery %s; the sweep will pick it up", delivery_id)
 
 
+def mail_waiting() -> bool:
+    """Input stored in the last minutes and not yet processed: a customer waits for it to reach the inbox.
+
+    Older input that is still waiting lost its task or keeps failing; the sweep deals with it, and it
+    does not hold other work back.
+    """
+    return InboundDelivery.objects.filter(
+        status=DeliveryStatus.RECEIVED, received_at__gte=timezone.now() - STALE_AFTER
+    ).exists()
+
+
 def process_delivery(delivery_id: int) -> str:
     """Turn one stored delivery into desk records, once. Returns the status it ends in."""
     _process(InboundDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.RECEIVED))
@@ -254,6 +265,7 @@ def _write(readings: dict[int, Any], *, skip_locked: bool, batched: bool) -> dic
         for delivery in locked:
             outcome = outcomes.get(delivery.pk) or _outcome(delivery, readings[delivery.pk])
             _finish(delivery, outcome)
+        _save_finished(locked)
     return {delivery.pk: delivery.status for delivery in locked}
 
 
@@ -291,13 +303,45 @@ def _outcome(delivery: InboundDelivery, reading: Any) -> Outcome:
 
 
 def _finish(delivery: InboundDelivery, outcome: Outcome) -> None:
+    """The outcome on the row in memory; _save_finished writes the batch's rows together."""
     delivery.status = outcome.status
     delivery.conversation = outcome.conversation
     delivery.message = outcome.message
     delivery.reason = outcome.reason
     delivery.attempts += 1
     delivery.processed_at = timezone.now()
-    delivery.save(update_fields=["status", "conversation", "message", "reason", "attempts", "processed_at"])
+
+
+def _save_finished(finished: list[InboundDelivery]) -> None:
+    """One UPDATE per outcome (status and reason), one for the links to what each became."""
+    by_outcome: dict[tuple[str, str], list[int]] = {}
+    for delivery in finished:
+        by_outcome.setdefault((delivery.status, delivery.reason), []).append(delivery.pk)
+    now = timezone.now()
+    for (status, reason), ids in by_outcome.items():
+        InboundDelivery.objects.filter(pk__in=ids).update(
+            status=status, reason=reason, processed_at=now, attempts=F("attempts") + 1
+        )
+    linked = [
+        (delivery.conversation_id, delivery.message_id, delivery.pk)
+        for delivery in finished
+        if delivery.conversation_id or delivery.message_id
+    ]
+    if linked:
+        # One prepared statement run per row: bulk_update's CASE expressions cost more than the
+        # row-by-row saves they replace (its SQL grows with the batch and is compiled every time).
+        with connection.cursor() as cursor:
+            cursor.executemany(_link_statement(), linked)
+
+
+def _link_statement() -> str:
+    quote = connection.ops.quote_name
+    meta = InboundDelivery._meta
+    table, pk = quote(meta.db_table), quote(meta.pk.column)
+    conversation = quote(InboundDelivery.conversation.field.column)
+    message = quote(InboundDelivery.message.field.column)
+    # Every name comes from the model's own metadata, quoted; the values are parameters.
+    return f"UPDATE {table} SET {conversation} = %s, {message} = %s WHERE {pk} = %s"  # noqa: S608
 
 
 def reprocess_delivery(*, actor: Actor, delivery: InboundDelivery) -> str:
