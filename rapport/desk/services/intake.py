@@ -139,6 +139,7 @@ def receive_inbound_messages(items: Sequence[InboundReply]) -> list[Message]:
         .select_related("customer")
         .filter(pk__in={item.conversation_id for item in items})
     }
+    before = {pk: _values(conversation) for pk, conversation in locked.items()}
     messages: list[Message] = []
     for item in items:
         conversation = locked.get(item.conversation_id)
@@ -168,8 +169,21 @@ def receive_inbound_messages(items: Sequence[InboundReply]) -> list[Message]:
         record_message(conversation, message, actor=None, attachments=len(item.attachments))
         reopen_for_customer(conversation, at=now)
     for conversation_id in dict.fromkeys(item.conversation_id for item in items):
-        locked[conversation_id].save()
+        conversation = locked[conversation_id]
+        # Only the columns that changed: rewriting the whole row would touch every index on it (and
+        # the subject's search index) for a new message's counters.
+        before_values = before[conversation_id]
+        changed = [name for name, value in _values(conversation).items() if value != before_values[name]]
+        conversation.save(update_fields=changed)
     return messages
+
+
+def _values(conversation: Conversation) -> dict[str, object]:
+    return {
+        field.name: getattr(conversation, field.attname)
+        for field in Conversation._meta.concrete_fields
+        if not field.primary_key and not getattr(field, "generated", False)
+    }
 
 
 def _insert(messages: list[Message], attachments: list[Sequence[AttachmentInput]]) -> None:
