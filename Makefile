@@ -67,8 +67,10 @@ bench-desk: $(VENV)/.dev
 	$(BIN)/python bench/desk.py --conversations 2000 --messages 20000
 	$(BIN)/python bench/desk.py --conversations 200000 --messages 2000000
 
+# Four SMTP connections, then sixteen (a sending MTA opens up to 20 to one destination).
 bench-inbound: $(VENV)/.dev
-	$(BIN)/python bench/inbound_email.py --messages 2000
+	$(BIN)/python bench/inbound_email.py --messages 2000 --senders 4
+	$(BIN)/python bench/inbound_email.py --messages 2000 --senders 16
 
 bench-webhooks: $(VENV)/.dev
 	$(BIN)/python bench/webhooks_outbound.py --events 2000 --workers 4

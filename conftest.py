@@ -20,9 +20,6 @@ def _fast_settings(settings: object, tmp_path_factory: pytest.TempPathFactory) -
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}  # type: ignore[attr-defined]
     settings.RAPPORT_ATTACHMENTS_DIR = tmp_path_factory.mktemp("attachments")  # type: ignore[attr-defined]
-    # Rolled-back test databases reuse ids, so a cache keyed by the data's fingerprint could see an earlier
-    # test's rows; report caching is tested where it is switched on explicitly.
-    settings.RAPPORT_REPORT_CACHE_SECONDS = 0  # type: ignore[attr-defined]
 
 
 def _user(role: str) -> User:

@@ -242,9 +242,6 @@ RAPPORT_HEALTH_WEIGHTS = env_weights("RAPPORT_HEALTH_WEIGHTS")
 # insert it into replies from the recommendations. Empty: the name and SKU are inserted instead.
 RAPPORT_PRODUCT_URL = env_str("RAPPORT_PRODUCT_URL", "")
 
-# How long slow report parts (the relationships page's order history) are kept; 0 turns the cache off.
-RAPPORT_REPORT_CACHE_SECONDS = env_int("RAPPORT_REPORT_CACHE_SECONDS", 3600, minimum=0)
-
 # Where customers and staff reach Rapport: links in survey invitations and alert mail start with it.
 RAPPORT_PUBLIC_URL = env_str("RAPPORT_PUBLIC_URL", "http://localhost:8000").rstrip("/")
 if not RAPPORT_PUBLIC_URL.startswith(("http://", "https://")):
