@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.utils import timezone
 
 from rapport.accounts.models import Role
 from rapport.accounts.permissions import Actor
@@ -249,3 +250,41 @@ def test_api_scoring_refuses_too_many_texts() -> None:
         scoring.score_texts(actor=actor, texts=["ok"] * (scoring.MAX_TEXTS + 1))
 
     assert refused.value.code == "too_many_texts"
+
+
+def test_while_one_worker_has_its_turn_another_scores_nothing_until_the_turn_ends_or_runs_out() -> None:
+    a_customer_conversation(text="The parcel is late again.")
+    ScoringCursor.objects.create(
+        name=scoring.MESSAGES_CURSOR, busy_until=timezone.now() + timedelta(minutes=1)
+    )
+
+    waiting = scoring.score_new_messages()
+
+    assert (waiting.scored, waiting.busy) == (0, True)
+    assert not MessageSignal.objects.exists()
+    # the worker holding the turn died: its turn runs out and the next run scores
+    with time_machine.travel(timezone.now() + scoring.TURN_FOR + timedelta(seconds=1)):
+        taken = scoring.score_new_messages()
+    assert (taken.scored, taken.busy) == (1, False)
+    assert ScoringCursor.objects.get(name=scoring.MESSAGES_CURSOR).busy_until is None
+
+
+def test_the_scoring_task_steps_aside_while_customers_mail_waits_and_queues_the_next_batch() -> None:
+    from rapport.channels.models import ChannelKind
+    from rapport.channels.services.deliveries import store_delivery
+    from rapport.listening.tasks import signals
+
+    for number in range(signals.TASK_BATCH + 1):
+        a_customer_conversation(text=f"Message {number}")
+    waiting, _ = store_delivery(kind=ChannelKind.EMAIL, source="support@shop.test", raw=b"x", enqueue=False)
+
+    stepped = signals.score_messages_task.call()
+
+    assert stepped["stepped_aside"] == 1
+    assert not MessageSignal.objects.exists()
+
+    waiting.delete()
+    # the immediate backend runs the follow-up task the first one queues for what is left
+    signals.score_messages_task.call()
+
+    assert MessageSignal.objects.count() == signals.TASK_BATCH + 1

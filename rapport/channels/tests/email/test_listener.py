@@ -61,9 +61,16 @@ def _close_connections() -> None:
 def executor() -> Iterator[ThreadPoolExecutor]:
     pool = ThreadPoolExecutor(max_workers=2)
     yield pool
-    # Each store thread holds its own database connection; close them before the test database goes.
-    for _ in range(2):
-        pool.submit(_close_connections).result()
+    # Each store thread keeps its own database connection; close them all before the test database
+    # goes. The barrier makes the two closing tasks run on the two threads, not twice on one.
+    barrier = threading.Barrier(2, timeout=10)
+
+    def close_in_this_thread() -> None:
+        barrier.wait()
+        _close_connections()
+
+    for closing in [pool.submit(close_in_this_thread) for _ in range(2)]:
+        closing.result()
     pool.shutdown(wait=True)
 
 
@@ -183,3 +190,32 @@ def test_stored_mail_whose_processing_cannot_be_queued_is_still_accepted(
     assert refused == {}
     # Kept for the clock's sweep, which processes deliveries whose task never ran.
     assert InboundDelivery.objects.get().status == DeliveryStatus.RECEIVED
+
+
+def test_mail_arriving_while_a_commit_is_under_way_is_committed_together_in_the_next(
+    executor: ThreadPoolExecutor,
+) -> None:
+    MailboxFactory(address="support@shop.test")
+    groups: list[int] = []
+
+    def slow_store(group: list[object]) -> None:
+        groups.append(len(group))
+        time.sleep(0.3)  # a commit waiting for the write lock
+
+    handler = MailHandler(executor=executor, store=slow_store, queue_processing=lambda: None)
+
+    def send(number: int) -> None:
+        with running.client() as client:
+            sender = f"customer{number}@example.com"
+            client.sendmail(sender, ["support@shop.test"], an_email(sender=sender))
+
+    with Listener(handler) as running:
+        senders = [threading.Thread(target=send, args=(number,)) for number in range(6)]
+        for thread in senders:
+            thread.start()
+        for thread in senders:
+            thread.join(timeout=30)
+
+    assert sum(groups) == 6
+    assert max(groups) > 1
+    assert len(groups) < 6
