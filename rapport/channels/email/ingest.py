@@ -15,6 +15,7 @@ from rapport.customers.services import find_or_create_customers
 from rapport.desk.models import Channel, Conversation, Message, Status
 from rapport.desk.services.conversations import (
     MAX_PARTICIPANTS,
+    MAX_SUBJECT,
     AttachmentInput,
     desk_settings,
     record_automatic_mail,
@@ -139,7 +140,8 @@ def _open_conversations(
             NewInbound(
                 customer=customers[parsed.from_address],
                 channel=Channel.EMAIL,
-                subject=parsed.subject,
+                # A conversation's subject holds MAX_SUBJECT characters; the full one stays in the mail.
+                subject=parsed.subject[:MAX_SUBJECT],
                 body_text=body,
                 attachments=attachments,
                 team=mailbox.team if mailbox else None,

@@ -216,3 +216,11 @@ def test_only_a_quarantined_delivery_is_processed_again(admin: Actor) -> None:
 
     with pytest.raises(Conflict):
         reprocess_delivery(actor=admin, delivery=delivery)
+
+
+def test_a_subject_longer_than_a_conversation_holds_is_cut_and_the_mail_is_not_quarantined() -> None:
+    delivery = deliver(an_email(subject="Where is my parcel " * 30, body="Still waiting."))
+
+    assert delivery.status == DeliveryStatus.PROCESSED
+    assert delivery.conversation is not None
+    assert delivery.conversation.subject == ("Where is my parcel " * 30)[:300].strip()
