@@ -1,4 +1,4 @@
-"""`manage.py serve` starts web server, task worker, clock and SMTP listener; Ctrl-C stops them all."""
+"""`manage.py serve` starts web server, two task workers, clock and SMTP listener; Ctrl-C stops them all."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def _children(pid: int) -> list[int]:
 
 
 @pytest.mark.skipif(os.environ.get("DATABASE_URL", "") != "", reason="runs the embedded SQLite mode only")
-def test_serve_answers_http_and_smtp_and_ctrl_c_stops_all_four(tmp_path: Path) -> None:
+def test_serve_answers_http_and_smtp_and_ctrl_c_stops_all_five(tmp_path: Path) -> None:
     smtp_port = _free_port()
     env = {**os.environ, "RAPPORT_DATA_DIR": str(tmp_path), "RAPPORT_SMTP_PORT": str(smtp_port)}
     manage = str(Path(settings.BASE_DIR) / "manage.py")
@@ -74,7 +74,7 @@ def test_serve_answers_http_and_smtp_and_ctrl_c_stops_all_four(tmp_path: Path) -
     assert status == 200
     assert smtp_greeting[0] == 220
     assert b"Rapport" in smtp_greeting[1]
-    assert len(children) == 4
+    assert len(children) == 5  # web server, two task workers, clock, SMTP listener
     assert f"Rapport is running on http://127.0.0.1:{port}/" in output
     assert "Rapport stopped." in output
     assert server.returncode == 0
