@@ -44,8 +44,13 @@ class Listener:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.close()
-        asyncio.run_coroutine_threadsafe(self.server.wait_closed(), self.loop).result(timeout=10)
+        # Closed in the loop's own thread: asyncio's server is not thread-safe, and a client hanging up
+        # at the same moment would otherwise race the close.
+        async def close() -> None:
+            self.server.close()
+            await self.server.wait_closed()
+
+        asyncio.run_coroutine_threadsafe(close(), self.loop).result(timeout=10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout=10)
 
