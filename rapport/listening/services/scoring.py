@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from rapport.accounts.permissions import Actor, Perm
 from rapport.core.errors import ValidationFailed
+from rapport.core.urgent_work import urgent_work_waiting
 from rapport.customers.models import Customer, TimelineEvent
 from rapport.desk.models import Message, MessageKind
 from rapport.listening import runtime
@@ -311,6 +312,9 @@ def falling_sentiment(customer_id: int, *, now: datetime) -> tuple[float, float]
 def enqueue_scoring() -> None:
     from rapport.listening.tasks.signals import score_messages_task
 
+    if urgent_work_waiting():
+        # The task would only step aside; writing the waiting mail commits again and queues it then.
+        return
     score_messages_task.enqueue()
 
 

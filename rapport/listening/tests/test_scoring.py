@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -288,3 +289,22 @@ def test_the_scoring_task_steps_aside_while_customers_mail_waits_and_queues_the_
     signals.score_messages_task.call()
 
     assert MessageSignal.objects.count() == signals.TASK_BATCH + 1
+
+
+def test_a_message_written_while_customers_mail_waits_queues_no_scoring_until_the_mail_is_in(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from rapport.channels.models import ChannelKind
+    from rapport.channels.services.deliveries import store_delivery
+
+    waiting, _ = store_delivery(kind=ChannelKind.EMAIL, source="support@shop.test", raw=b"x", enqueue=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation = a_customer_conversation(text="The parcel is late.")
+
+    assert not MessageSignal.objects.exists()
+
+    waiting.delete()  # the mail is in: its commit queues scoring, which reads everything waiting
+    with django_capture_on_commit_callbacks(execute=True):
+        a_customer_message(conversation, "Any news?")
+
+    assert MessageSignal.objects.count() == 2
