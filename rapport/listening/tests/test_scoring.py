@@ -292,19 +292,25 @@ def test_the_scoring_task_steps_aside_while_customers_mail_waits_and_queues_the_
 
 
 def test_a_message_written_while_customers_mail_waits_queues_no_scoring_until_the_mail_is_in(
-    django_capture_on_commit_callbacks: Any,
+    django_capture_on_commit_callbacks: Any, settings: Any
 ) -> None:
+    from django_tasks_db.models import DBTaskResult
+
     from rapport.channels.models import ChannelKind
     from rapport.channels.services.deliveries import store_delivery
 
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     waiting, _ = store_delivery(kind=ChannelKind.EMAIL, source="support@shop.test", raw=b"x", enqueue=False)
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True) as ran:
         conversation = a_customer_conversation(text="The parcel is late.")
-
-    assert not MessageSignal.objects.exists()
-
-    waiting.delete()  # the mail is in: its commit queues scoring, which reads everything waiting
-    with django_capture_on_commit_callbacks(execute=True):
         a_customer_message(conversation, "Any news?")
 
-    assert MessageSignal.objects.count() == 2
+    assert len(ran) == 1  # the commit ran scoring's trigger, which queued nothing
+    assert not DBTaskResult.objects.exists()
+
+    waiting.delete()
+    scoring.enqueue_scoring()  # what the commit of that mail runs once it is in
+
+    assert list(DBTaskResult.objects.values_list("task_path", flat=True)) == [
+        "rapport.listening.tasks.signals.score_messages_task"
+    ]
