@@ -6,7 +6,6 @@ also in a table, so the page works without it. Each table downloads as CSV (``?f
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -16,7 +15,7 @@ from django.urls import NoReverseMatch, URLPattern, path, reverse
 
 from rapport.accounts.permissions import Actor, Perm
 from rapport.accounts.web import staff_view
-from rapport.core.normalise import csv_safe
+from rapport.core.csv_export import csv_download
 from rapport.insights.models import ValueTier
 from rapport.insights.reports import relationships as reports
 
@@ -60,14 +59,8 @@ def _at_risk_list_url() -> str | None:
 
 
 def _csv(report: reports.RelationshipsReport, table: str) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"relationships-{table}-{report.months.first.isoformat()}-{report.months.last.isoformat()}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv.writer(response)
-    for line in reports.csv_rows(report, table):
-        # Numbers stay numbers; text (customer names, reasons) is neutralised against formulas.
-        writer.writerow([csv_safe(cell) if isinstance(cell, str) else cell for cell in line])
-    return response
+    return csv_download(name, reports.csv_rows(report, table))
 
 
 @staff_view(Perm.CUSTOMERS_VIEW)

@@ -6,7 +6,6 @@ in a table, so the page works without it. Each table downloads as CSV (``?format
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
@@ -17,7 +16,7 @@ from django.urls import URLPattern, path
 
 from rapport.accounts.permissions import Actor, Perm
 from rapport.accounts.web import staff_view
-from rapport.core.normalise import csv_safe
+from rapport.core.csv_export import csv_download
 from rapport.desk.models import Channel
 from rapport.insights.reports import service as reports
 
@@ -91,14 +90,8 @@ def _filters(request: HttpRequest) -> Filters:
 
 
 def _csv(report: reports.ServiceReport, table: str) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"service-{table}-{report.period.first.isoformat()}-{report.period.last.isoformat()}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv.writer(response)
-    for line in reports.csv_rows(report, table):
-        # Numbers stay numbers; text (team and agent names) is neutralised against formulas.
-        writer.writerow([csv_safe(cell) if isinstance(cell, str) else cell for cell in line])
-    return response
+    return csv_download(name, reports.csv_rows(report, table))
 
 
 @staff_view(Perm.DESK_VIEW)

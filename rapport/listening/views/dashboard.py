@@ -6,7 +6,7 @@ data the pages embed with json_script; every figure is also in a table, so the p
 
 from __future__ import annotations
 
-import csv
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -21,9 +21,9 @@ from django.views.decorators.http import require_POST
 from rapport.accounts.models import Team
 from rapport.accounts.permissions import Actor, Perm
 from rapport.accounts.web import staff_view
+from rapport.core.csv_export import csv_download
 from rapport.core.errors import RapportError
 from rapport.core.http import htmx
-from rapport.core.normalise import csv_safe
 from rapport.listening.models import AlertStatus
 from rapport.listening.reports import alerts as alert_reads
 from rapport.listening.reports import periods, surveys, trends
@@ -233,16 +233,11 @@ def survey_report(request: HttpRequest, actor: Actor) -> HttpResponse:
 def survey_report_csv(request: HttpRequest, actor: Actor) -> HttpResponse:
     report = _report(request, actor)
     window: periods.Window = report["window"]
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     day = timezone.localdate(window.end).isoformat()
-    response["Content-Disposition"] = f'attachment; filename="survey-report-{day}-{window.days}d.csv"'
-    writer = csv.writer(response)
-    writer.writerow(surveys.CSV_HEADER)
+    rows: list[Sequence[object]] = [surveys.CSV_HEADER]
     for by in ("team", "agent"):
-        for line in surveys.breakdown_csv_rows(by, report[f"by_{by}"]):
-            # Numbers stay numbers (an NPS of -20 is not a formula); text is neutralised.
-            writer.writerow([csv_safe(cell) if isinstance(cell, str) else cell for cell in line])
-    return response
+        rows.extend(surveys.breakdown_csv_rows(by, report[f"by_{by}"]))
+    return csv_download(f"survey-report-{day}-{window.days}d.csv", rows)
 
 
 urlpatterns: list[URLPattern] = [
