@@ -18,21 +18,9 @@ from rapport.desk.models import Conversation, MessageKind, Status
 from rapport.desk.services.conversations import open_conversation, receive_message
 from rapport.desk.tests.factories import MacroFactory
 from tests.browser.contexts import close_quietly
+from tests.browser.steps import collect_errors, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _sign_in(page: Any, base: str, email: str) -> None:
-    page.goto(f"{base}/desk/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/desk/")
-
-
-def _collect_errors(page: Any, into: list[str]) -> None:
-    page.on("console", lambda message: into.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: into.append(str(error)))
 
 
 def test_agent_answers_with_a_macro_and_resolves_while_a_colleague_sees_the_collision(
@@ -66,10 +54,10 @@ def test_agent_answers_with_a_macro_and_resolves_while_a_colleague_sees_the_coll
     base = live_server.url
     maria_errors: list[str] = []
     sam_errors: list[str] = []
-    _collect_errors(page, maria_errors)
+    collect_errors(page, maria_errors)
 
     # Maria opens the inbox and the conversation from it.
-    _sign_in(page, base, "maria@shop.example")
+    sign_in(page, base, "maria@shop.example")
     page.get_by_role("link", name="Where is my multitool?").click()
     page.get_by_role("heading", name="Where is my multitool?").wait_for()
     assert page.locator("#thread").get_by_text("I ordered a week ago and nothing has arrived.").count() == 1
@@ -78,8 +66,8 @@ def test_agent_answers_with_a_macro_and_resolves_while_a_colleague_sees_the_coll
     sam_context = browser.new_context(viewport={"width": 1400, "height": 900})
     sam = sam_context.new_page()
     sam.set_default_timeout(10_000)
-    _collect_errors(sam, sam_errors)
-    _sign_in(sam, base, "sam@shop.example")
+    collect_errors(sam, sam_errors)
+    sign_in(sam, base, "sam@shop.example")
     sam.goto(f"{base}/desk/conversations/{conversation.pk}/")
     sam.locator("#collision").get_by_text("Maria Lopez is viewing").wait_for()
 
@@ -132,8 +120,8 @@ def test_a_reply_over_a_new_customer_message_asks_first_and_keeps_draft_and_file
         actor=Actor(user=maria), customer=customer, channel="email", body_text="Where is my parcel?"
     )
     errors: list[str] = []
-    _collect_errors(page, errors)
-    _sign_in(page, live_server.url, "maria@shop.example")
+    collect_errors(page, errors)
+    sign_in(page, live_server.url, "maria@shop.example")
     page.goto(f"{live_server.url}/desk/conversations/{conversation.pk}/")
     page.locator("#composer-body").fill("It is on its way.")
     label = tmp_path / "label.txt"

@@ -21,21 +21,9 @@ from rapport.insights.services.health import refresh_health
 from rapport.insights.tests.factories_relationships import a_fit, a_value
 from rapport.listening.models import FollowUp
 from tests.browser.contexts import close_quietly
+from tests.browser.steps import collect_errors, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _sign_in(page: Any, base: str, email: str) -> None:
-    page.goto(f"{base}/desk/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/desk/")
-
-
-def _collect_errors(page: Any, into: list[str]) -> None:
-    page.on("console", lambda message: into.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: into.append(str(error)))
 
 
 def test_a_lead_starts_outreach_and_the_associate_inserts_a_recommended_product(
@@ -74,8 +62,8 @@ def test_a_lead_starts_outreach_and_the_associate_inserts_a_recommended_product(
     lead = lead_context.new_page()
     lead.set_default_timeout(10_000)
     lead_errors: list[str] = []
-    _collect_errors(lead, lead_errors)
-    _sign_in(lead, base, "lena@shop.example")
+    collect_errors(lead, lead_errors)
+    sign_in(lead, base, "lena@shop.example")
     lead.goto(f"{base}/insights/at-risk/")
     row = lead.locator("tr.at-risk-row", has_text="Dorothy Vaughan")
     expect(row).to_contain_text("No order for 8 months")
@@ -89,8 +77,8 @@ def test_a_lead_starts_outreach_and_the_associate_inserts_a_recommended_product(
 
     # Maria opens the conversation and inserts the recommended stove into her reply.
     errors: list[str] = []
-    _collect_errors(page, errors)
-    _sign_in(page, base, "maria@shop.example")
+    collect_errors(page, errors)
+    sign_in(page, base, "maria@shop.example")
     page.goto(f"{base}/desk/conversations/{conversation.pk}/")
     panel = page.locator("#recommendations-panel")
     expect(panel).to_contain_text("Because they bought Trail tent")

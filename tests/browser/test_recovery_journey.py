@@ -18,21 +18,9 @@ from rapport.desk.services.conversations import open_conversation
 from rapport.recovery.models import ActionStatus, RecoveryAction
 from rapport.recovery.tests.factories import PolicyFactory, an_order
 from tests.browser.contexts import close_quietly
+from tests.browser.steps import collect_errors, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _sign_in(page: Any, base: str, email: str) -> None:
-    page.goto(f"{base}/desk/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/desk/")
-
-
-def _collect_errors(page: Any, into: list[str]) -> None:
-    page.on("console", lambda message: into.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: into.append(str(error)))
 
 
 def test_agent_replaces_a_stolen_parcel_and_a_lead_approves_the_gesture_above_her_limit(
@@ -58,10 +46,10 @@ def test_agent_replaces_a_stolen_parcel_and_a_lead_approves_the_gesture_above_he
     )
     base = live_server.url
     errors: list[str] = []
-    _collect_errors(page, errors)
+    collect_errors(page, errors)
 
     # Maria opens the conversation: the recovery panel loads beside it with what she may grant alone.
-    _sign_in(page, base, "maria@shop.example")
+    sign_in(page, base, "maria@shop.example")
     page.goto(f"{base}/desk/conversations/{conversation.pk}/")
     panel = page.locator("#recovery-panel")
     panel.get_by_text("Alone, agents may grant up to €50.00 per action").wait_for(state="attached")
@@ -102,8 +90,8 @@ def test_agent_replaces_a_stolen_parcel_and_a_lead_approves_the_gesture_above_he
     lena = lena_context.new_page()
     lena.set_default_timeout(10_000)
     lena_errors: list[str] = []
-    _collect_errors(lena, lena_errors)
-    _sign_in(lena, base, "lena@shop.example")
+    collect_errors(lena, lena_errors)
+    sign_in(lena, base, "lena@shop.example")
     lena.get_by_role("link", name="Recovery").click()
     row = lena.locator("tr.approval")
     expect(row).to_have_count(1)

@@ -20,21 +20,9 @@ from rapport.desk.services.conversations import change_status, open_conversation
 from rapport.listening.models import FollowUp, SurveyResponse
 from rapport.listening.services.surveys import send_due_invitations
 from tests.browser.contexts import close_quietly
+from tests.browser.steps import collect_errors, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _sign_in(page: Any, base: str, email: str) -> None:
-    page.goto(f"{base}/desk/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/desk/")
-
-
-def _collect_errors(page: Any, into: list[str]) -> None:
-    page.on("console", lambda message: into.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: into.append(str(error)))
 
 
 def test_a_customer_answers_csat_with_a_one_and_her_associate_sees_the_follow_up(
@@ -71,7 +59,7 @@ def test_a_customer_answers_csat_with_a_one_and_her_associate_sees_the_follow_up
     phone = phone_context.new_page()
     phone.set_default_timeout(10_000)
     phone_errors: list[str] = []
-    _collect_errors(phone, phone_errors)
+    collect_errors(phone, phone_errors)
     phone.goto(link)
     expect(phone.get_by_role("radio", name="1")).to_be_checked()
     phone.wait_for_load_state("networkidle")
@@ -88,8 +76,8 @@ def test_a_customer_answers_csat_with_a_one_and_her_associate_sees_the_follow_up
 
     # Maria signs in and finds the follow-up, with the score, the comment and the conversation.
     errors: list[str] = []
-    _collect_errors(page, errors)
-    _sign_in(page, base, "maria@shop.example")
+    collect_errors(page, errors)
+    sign_in(page, base, "maria@shop.example")
     page.goto(f"{base}/listening/follow-ups/")
     row = page.locator("tr.follow-up")
     expect(row).to_have_count(1)

@@ -22,6 +22,7 @@ from rapport.channels.tests.widget.factories import WidgetFactory
 from rapport.desk.models import Conversation, MessageKind
 from rapport.desk.tests.factories import BusinessCalendarFactory
 from tests.browser.contexts import close_quietly
+from tests.browser.steps import collect_errors, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -80,19 +81,6 @@ def host_site(live_server: Any) -> Iterator[tuple[HostSite, Any]]:
         yield site, widget
 
 
-def _collect_errors(page: Any, into: list[str]) -> None:
-    page.on("console", lambda message: into.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: into.append(str(error)))
-
-
-def _sign_in(page: Any, base: str, email: str) -> None:
-    page.goto(f"{base}/desk/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/desk/")
-
-
 def test_a_visitor_chats_on_another_site_and_reads_the_agents_reply(
     live_server: Any, browser: Any, page: Any, host_site: tuple[HostSite, Any]
 ) -> None:
@@ -102,7 +90,7 @@ def test_a_visitor_chats_on_another_site_and_reads_the_agents_reply(
     UserFactory(email="maria@shop.example", role=Role.AGENT, full_name="Maria Lopez")
     visitor_errors: list[str] = []
     agent_errors: list[str] = []
-    _collect_errors(page, visitor_errors)
+    collect_errors(page, visitor_errors)
 
     # The visitor opens the help button on the shop's page: number and hours are in plain sight.
     page.goto(f"{site.origin}/")
@@ -133,8 +121,8 @@ def test_a_visitor_chats_on_another_site_and_reads_the_agents_reply(
     agent_context = browser.new_context(viewport={"width": 1400, "height": 900})
     agent = agent_context.new_page()
     agent.set_default_timeout(10_000)
-    _collect_errors(agent, agent_errors)
-    _sign_in(agent, live_server.url, "maria@shop.example")
+    collect_errors(agent, agent_errors)
+    sign_in(agent, live_server.url, "maria@shop.example")
     agent.get_by_role("link", name="Hello, my parcel has not arrived.").click()
     agent.locator("#thread .msg.inbound").get_by_text("Hello, my parcel has not arrived.").wait_for()
 
