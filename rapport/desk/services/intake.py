@@ -100,18 +100,7 @@ def open_inbound_conversations(items: Sequence[NewInbound]) -> list[tuple[Conver
             at=now,
         )
         conversations.append(conversation)
-        messages.append(
-            message_row(
-                conversation=conversation,
-                kind=MessageKind.INBOUND,
-                actor=None,
-                text=text,
-                html=html,
-                sender=item.sender,
-                external_id=item.external_id,
-                at=now,
-            )
-        )
+        messages.append(_customer_message(conversation, item, text=text, html=html, at=now))
     # The first message's counters and the SLA targets go in with the row: it is written once.
     for conversation, message in zip(conversations, messages, strict=True):
         count_message(conversation, message)
@@ -150,18 +139,7 @@ def receive_inbound_messages(items: Sequence[InboundReply]) -> list[Message]:
         text, html = check_customer_message(
             conversation, body_text=item.body_text, body_html=item.body_html, attachments=item.attachments
         )
-        messages.append(
-            message_row(
-                conversation=conversation,
-                kind=MessageKind.INBOUND,
-                actor=None,
-                text=text,
-                html=html,
-                sender=item.sender,
-                external_id=item.external_id,
-                at=now,
-            )
-        )
+        messages.append(_customer_message(conversation, item, text=text, html=html, at=now))
     _insert(messages, [item.attachments for item in items])
     for message, item in zip(messages, items, strict=True):
         conversation = locked[item.conversation_id]
@@ -176,6 +154,21 @@ def receive_inbound_messages(items: Sequence[InboundReply]) -> list[Message]:
         changed = [name for name, value in _values(conversation).items() if value != before_values[name]]
         conversation.save(update_fields=changed)
     return messages
+
+
+def _customer_message(
+    conversation: Conversation, item: NewInbound | InboundReply, *, text: str, html: str, at: datetime
+) -> Message:
+    return message_row(
+        conversation=conversation,
+        kind=MessageKind.INBOUND,
+        actor=None,
+        text=text,
+        html=html,
+        sender=item.sender,
+        external_id=item.external_id,
+        at=at,
+    )
 
 
 def _values(conversation: Conversation) -> dict[str, object]:
