@@ -121,7 +121,7 @@ def _database() -> dict[str, object]:
         return dict(config)
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": "rapport.core.sqlite",
         "NAME": DATA_DIR / "rapport.sqlite3",
         # Opening a connection runs the PRAGMAs below; a process that writes often (the SMTP listener,
         # the worker, a busy web thread) keeps its connection instead of paying for that every time.
@@ -140,7 +140,9 @@ def _database() -> dict[str, object]:
                 "PRAGMA mmap_size=268435456;"
             ),
         },
-        "TEST": {"NAME": env_str("SQLITE_TEST_NAME") or None},
+        # ":memory:" by name: pytest-django recognises an in-memory test database only under Django's
+        # own ENGINE path, and would otherwise give each xdist worker a file named after NAME.
+        "TEST": {"NAME": env_str("SQLITE_TEST_NAME") or ":memory:"},
     }
 
 

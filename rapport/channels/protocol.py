@@ -30,7 +30,8 @@ class Outcome:
     reason: str = ""
 
 
-# Raw bytes -> what the processor needs; pure (no database), may raise Unprocessable.
+# Raw bytes -> what the processor needs; runs outside any transaction and writes nothing to the database
+# (it may read settings, and store files by content), may raise Unprocessable.
 Reader = Callable[[bytes], Any]
 # kind -> function that turns a stored delivery (and what its reader made of it) into desk records.
 # Runs inside a transaction with the delivery row locked; raising Unprocessable quarantines, any other

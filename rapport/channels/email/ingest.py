@@ -12,6 +12,7 @@ from rapport.channels.protocol import Outcome, Unprocessable
 from rapport.core.memo import remember
 from rapport.customers.models import IdentityKind
 from rapport.customers.services import find_or_create_customers
+from rapport.desk.blobs import store_blob
 from rapport.desk.models import Channel, Conversation, Message, Status
 from rapport.desk.services.conversations import (
     MAX_PARTICIPANTS,
@@ -33,13 +34,23 @@ EMPTY_BODY = "(This email has no text.)"
 
 
 def read_email(raw: bytes) -> ParsedEmail:
-    """The part that needs no database, run before the batch's transaction opens."""
+    """What needs no transaction, done before the batch's opens: the parse, and the attachments' files.
+
+    Writing a file (with its fsync) inside the transaction would hold SQLite's one write lock while the
+    disk syncs. Files are named by their content, so one whose mail then fails is only left unused,
+    and the mail's next try finds it there.
+    """
     try:
         parsed = parse_email(raw)
     except EmailParseError as error:
         raise Unprocessable(f"the email cannot be read: {error}") from error
     if not parsed.from_address:
         raise Unprocessable("the email has no sender address that can be read")
+    if parsed.attachments and not parsed.noise:
+        limit = desk_settings().max_attachment_bytes
+        for item in parsed.attachments:
+            if len(item.content) <= limit:
+                store_blob(item.content)
     return parsed
 
 

@@ -27,6 +27,7 @@ from rapport.channels.email.addresses import mailbox_key
 from rapport.channels.email.headers import header_message_id
 from rapport.channels.models import ChannelKind, Mailbox
 from rapport.channels.services.deliveries import DeliveryInput, store_deliveries
+from rapport.core.task_queue import waiting_to_start
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +77,9 @@ def _queue_processing() -> None:
     from rapport.channels.tasks import process_received_task
 
     close_old_connections()
-    process_received_task.enqueue()
+    # A drain that has not started yet will see this mail: queueing another would only cost a write.
+    if not waiting_to_start(process_received_task):
+        process_received_task.enqueue()
 
 
 class MailHandler:

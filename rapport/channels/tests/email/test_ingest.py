@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from email.utils import make_msgid
 
 import pytest
@@ -197,6 +198,30 @@ def test_attachments_are_kept_with_the_message() -> None:
         "application/pdf",
         16,
     )
+
+
+def test_reading_a_mail_stores_its_attachments_files_before_the_transaction_that_writes_it() -> None:
+    from rapport.channels.email.ingest import read_email
+    from rapport.desk.blobs import blob_path
+    from rapport.desk.services.conversations import desk_settings
+
+    limit = desk_settings().max_attachment_bytes
+    small, large = b"%PDF-1.4 receipt", b"x" * (limit + 1)
+    raw = an_email(
+        attachments=[
+            ("receipt.pdf", "application/pdf", small),
+            ("video.bin", "application/octet-stream", large),
+        ]
+    )
+
+    read_email(raw)  # what the batch runs before it opens its transaction
+
+    assert blob_path(hashlib.sha256(small).hexdigest()).exists()
+    # Over the desk's limit, the file stays in the original mail only.
+    assert not blob_path(hashlib.sha256(large).hexdigest()).exists()
+    delivery = deliver(raw)
+    assert delivery.message is not None
+    assert delivery.message.attachments.get().sha256 == hashlib.sha256(small).hexdigest()
 
 
 def test_unreadable_input_is_quarantined_with_its_bytes_and_can_be_processed_again(admin: Actor) -> None:

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from django.db import connections
@@ -224,3 +225,20 @@ def test_mail_arriving_while_a_commit_is_under_way_is_committed_together_in_the_
     assert sum(groups) == 6
     assert max(groups) > 1
     assert len(groups) < 6
+
+
+def test_mail_stored_while_a_drain_waits_to_start_queues_no_other(settings: Any) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from rapport.channels.email.listener import _queue_processing
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    drains = DBTaskResult.objects.filter(task_path=process_received_task.module_path)
+
+    _queue_processing()
+    _queue_processing()  # the first has not started: it will see this mail too
+    assert drains.count() == 1
+
+    drains.update(status="RUNNING")  # a worker took it, and may have looked already
+    _queue_processing()
+    assert drains.filter(status="READY").count() == 1
