@@ -185,11 +185,19 @@ class ParsedEmail:
     cc: tuple[str, ...]
     date: datetime | None  # aware (UTC when the header has no zone), None when unreadable
     text: str  # the whole message as plain text (text/plain parts, else derived from the HTML)
-    html: str  # sanitised HTML of the html part ("" when none)
+    html_unsanitised: str  # the html part as sent: never shown; `html` is what may be
     reply_text: str  # text without quoted history and signature (quotes.reply_part)
     attachments: tuple[ParsedAttachment, ...]  # winmail.dat expanded into its files
     noise: str  # "" for a person's mail, else "auto_reply" or "bounce" (noise.noise_kind)
     defects: tuple[str, ...]  # short descriptions of what was malformed
+
+    @functools.cached_property
+    def html(self) -> str:
+        """Sanitised HTML of the html part ("" when none), made when first asked for.
+
+        The desk keeps an inbound mail's text, so most mail never needs it.
+        """
+        return _safe(sanitise_html(self.html_unsanitised))
 
 
 def parse_email(raw: bytes) -> ParsedEmail:
@@ -228,7 +236,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
         cc=_addresses(message, "Cc", defects),
         date=_date(message, defects),
         text=_safe(text),
-        html=_safe(sanitise_html(raw_html)),
+        html_unsanitised=raw_html,
         # quotequail reads HTML only for mail without a text/plain part (its lxml path is dear).
         reply_text=_safe(reply_part(text) if body.texts else reply_part("", raw_html)),
         attachments=tuple(body.attachments),
