@@ -9,10 +9,11 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
+import quotequail
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rapport.channels.email.quotes import reply_part, strip_quotes, strip_signature
+from rapport.channels.email.quotes import reply_part, shorten_first_quote, strip_quotes, strip_signature
 
 TALON = Path(__file__).parent / "fixtures" / "talon"
 STANDARD_REPLIES = sorted((TALON / "standard_replies").glob("*.eml"))
@@ -202,3 +203,48 @@ def test_reply_part_of_any_text_never_raises_and_is_empty_only_for_blank_text(te
 @given(st.text(max_size=300))
 def test_reply_part_of_any_html_never_raises(html: str) -> None:
     assert isinstance(reply_part("", html), str)
+
+
+# Lines a reply is made of: words, quoted lines (nested too), attributions, forwarded headers, rules.
+_REPLY_LINES = st.sampled_from(
+    [
+        "",
+        "Thanks, that helps.",
+        "Where is my parcel?",
+        "> The parcel left our warehouse on Monday.",
+        ">> Could you check the order?",
+        "> From: Ann <ann@example.com>",
+        "> Subject: Your order",
+        ">",
+        "On Mon, 2 Dec 2024 at 10:00, Ann <ann@example.com> wrote:",
+        "On Monday you wrote:",
+        "-----Original Message-----",
+        "From: Ann <ann@example.com>",
+        "Sent: Monday, December 2, 2024 10:00",
+        "To: support@shop.test",
+        "Subject: Re: Your order",
+        "---------- Forwarded message ---------",
+        "--",
+        "Begin forwarded message:",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_REPLY_LINES, max_size=40), st.integers(min_value=0, max_value=20))
+def test_shortening_the_first_quote_leaves_what_quotequail_finds_above_and_below_it(
+    lines: list[str], quote_length: int
+) -> None:
+    # given a reply with a long quoted block somewhere (and whatever else around it)
+    at = len(lines) // 2
+    lines = [*lines[:at], *(f"> earlier line {number}" for number in range(quote_length)), *lines[at:]]
+
+    # when quotequail reads it whole and with its first quoted run cut short
+    whole = quotequail.unwrap("\n".join(lines))
+    shortened = quotequail.unwrap("\n".join(shorten_first_quote(lines)))
+
+    # then the text above and below the history is the same
+    def top_and_bottom(found: dict[str, str] | None) -> tuple[str, str] | None:
+        return None if found is None else (found.get("text_top", ""), found.get("text_bottom", ""))
+
+    assert top_and_bottom(shortened) == top_and_bottom(whole)
