@@ -41,6 +41,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Keys that seal secrets Rapport must read back, such as IMAP passwords (rapport.core.sealed): the first
+# seals, every one opens. Empty, SECRET_KEY is the key.
+RAPPORT_SEALING_KEYS = env_list("RAPPORT_SEALING_KEYS")
 DEBUG = env_bool("RAPPORT_DEBUG", False)
 
 ALLOWED_HOSTS = env_list(

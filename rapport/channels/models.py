@@ -83,7 +83,8 @@ class Mailbox(models.Model):
     imap_port = models.PositiveIntegerField(default=993)
     imap_use_tls = models.BooleanField(default=True)
     imap_username = models.CharField(max_length=255, blank=True)
-    imap_password = models.CharField(max_length=255, blank=True)
+    # Sealed (rapport.core.sealed): Rapport sends it to the IMAP server, so it cannot be hashed.
+    imap_password_sealed = models.TextField(blank=True)
     imap_folder = models.CharField(max_length=255, default="INBOX")
     imap_uid_validity = models.BigIntegerField(null=True, blank=True)
     imap_last_uid = models.BigIntegerField(default=0)

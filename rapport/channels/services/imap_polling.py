@@ -24,6 +24,7 @@ from django.utils import timezone
 from rapport.channels.email.imap import TIMEOUT_SECONDS, ImapAccount, ImapError, ImapFolder
 from rapport.channels.models import Mailbox
 from rapport.channels.services.mail_import import store_mail
+from rapport.core.sealed import SealBroken, unseal
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,11 @@ LEASE = timedelta(minutes=5)
 # Messages one poll reads at most; the next poll (a minute later) carries on from the saved UID, so a
 # large first import does not hold a worker for hours.
 POLL_LIMIT = 500
+# The admin's cue when the keys changed under a sealed password (rapport.core.sealed).
+KEYS_CHANGED_ERROR = (
+    "the stored IMAP password cannot be opened with this server's keys "
+    "(RAPPORT_SEALING_KEYS or SECRET_KEY changed); enter the password again"
+)
 
 
 class _LeaseLost(Exception):
@@ -54,9 +60,14 @@ def poll_mailbox(mailbox_id: int, *, limit: int = POLL_LIMIT, timeout: float = T
         return 0
     # Read only once the lease is held: a poll that just finished may have moved imap_last_uid on.
     mailbox = Mailbox.objects.get(pk=mailbox_id)
+    try:
+        account = _account(mailbox)
+    except SealBroken:
+        _release(mailbox_id, lease, error=KEYS_CHANGED_ERROR)
+        return 0
     stored = 0
     try:
-        with ImapFolder(_account(mailbox), timeout=timeout) as folder:
+        with ImapFolder(account, timeout=timeout) as folder:
             last_uid = mailbox.imap_last_uid
             if folder.uid_validity != mailbox.imap_uid_validity:
                 # The server renumbered the folder (RFC 3501 section 2.3.1.1): the old UIDs mean
@@ -79,8 +90,8 @@ def poll_mailbox(mailbox_id: int, *, limit: int = POLL_LIMIT, timeout: float = T
         return stored
     except Exception as error:
         reason = f"poll failed: {type(error).__name__}: {error}"
-        if mailbox.imap_password:
-            reason = reason.replace(mailbox.imap_password, "********")
+        if account.password:
+            reason = reason.replace(account.password, "********")
         _release(mailbox_id, lease, error=reason)
         raise
     _release(mailbox_id, lease, error="")
@@ -106,7 +117,7 @@ def _account(mailbox: Mailbox) -> ImapAccount:
         port=mailbox.imap_port,
         use_tls=mailbox.imap_use_tls,
         username=mailbox.imap_username,
-        password=mailbox.imap_password,
+        password=unseal(mailbox.imap_password_sealed) if mailbox.imap_password_sealed else "",
         folder=mailbox.imap_folder or "INBOX",
     )
 

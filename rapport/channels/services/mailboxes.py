@@ -13,6 +13,7 @@ from rapport.channels.email.addresses import mailbox_key
 from rapport.channels.models import Mailbox
 from rapport.core.errors import Conflict, ValidationFailed
 from rapport.core.normalise import normalise_email
+from rapport.core.sealed import seal
 
 # Changing any of these points the poller at another folder: its UIDs mean nothing there.
 _IMAP_LOCATION = ("imap_host", "imap_port", "imap_username", "imap_folder")
@@ -94,7 +95,7 @@ def save_mailbox(*, actor: Actor, mailbox: Mailbox | None, data: MailboxInput) -
     target.imap_username = data.imap_username.strip()
     target.imap_folder = data.imap_folder.strip() or "INBOX"
     if data.imap_password is not None:
-        target.imap_password = data.imap_password
+        target.imap_password_sealed = seal(data.imap_password) if data.imap_password else ""
     if moved:
         target.imap_uid_validity = None
         target.imap_last_uid = 0

@@ -12,6 +12,7 @@ from rapport.channels.models import Mailbox
 from rapport.channels.services.mailboxes import MailboxInput, save_mailbox
 from rapport.channels.tests.factories import MailboxFactory
 from rapport.core.errors import Conflict, PermissionDenied, ValidationFailed
+from rapport.core.sealed import seal, unseal
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +71,7 @@ def test_pointing_imap_elsewhere_starts_again_and_a_blank_password_keeps_the_sto
     mailbox = MailboxFactory(
         imap_host="imap.old.test",
         imap_username="support",
-        imap_password="secret",
+        imap_password_sealed=seal("secret"),
         imap_last_uid=812,
         imap_uid_validity=3,
         imap_error="timed out",
@@ -81,7 +82,8 @@ def test_pointing_imap_elsewhere_starts_again_and_a_blank_password_keeps_the_sto
 
     save_mailbox(actor=admin, mailbox=mailbox, data=same)
     mailbox.refresh_from_db()
-    assert (mailbox.imap_last_uid, mailbox.imap_uid_validity, mailbox.imap_password) == (812, 3, "secret")
+    assert (mailbox.imap_last_uid, mailbox.imap_uid_validity) == (812, 3)
+    assert unseal(mailbox.imap_password_sealed) == "secret"
 
     moved = MailboxInput(
         address=mailbox.address, name="Support", imap_host="imap.new.test", imap_username="support"
@@ -89,7 +91,7 @@ def test_pointing_imap_elsewhere_starts_again_and_a_blank_password_keeps_the_sto
     save_mailbox(actor=admin, mailbox=mailbox, data=moved)
     mailbox.refresh_from_db()
     assert (mailbox.imap_last_uid, mailbox.imap_uid_validity, mailbox.imap_error) == (0, None, "")
-    assert mailbox.imap_password == "secret"
+    assert unseal(mailbox.imap_password_sealed) == "secret"
 
 
 def test_the_password_never_reaches_the_page_or_the_audit_log(admin: Actor, admin_client_: Client) -> None:
@@ -109,6 +111,40 @@ def test_the_password_never_reaches_the_page_or_the_audit_log(admin: Actor, admi
 
     assert "hunter2-secret" not in page
     assert "hunter2-secret" not in str(list(AuditEntry.objects.values("before", "after")))
+
+
+def test_the_password_is_kept_sealed_in_the_database_and_a_blank_one_clears_it(admin: Actor) -> None:
+    data = MailboxInput(
+        address="support@shop.test", name="Support", imap_host="imap.shop.test", imap_username="u"
+    )
+    mailbox = save_mailbox(
+        actor=admin, mailbox=None, data=MailboxInput(**{**data.__dict__, "imap_password": "hunter2-secret"})
+    )
+
+    stored = Mailbox.objects.values_list("imap_password_sealed", flat=True).get(pk=mailbox.pk)
+    assert "hunter2" not in stored
+    assert unseal(stored) == "hunter2-secret"
+
+    save_mailbox(actor=admin, mailbox=mailbox, data=MailboxInput(**{**data.__dict__, "imap_password": ""}))
+    assert Mailbox.objects.values_list("imap_password_sealed", flat=True).get(pk=mailbox.pk) == ""
+
+
+def test_passwords_stored_before_sealing_are_sealed_by_the_migration() -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("rapport.channels.migrations.0005_imap_password_sealed")
+    typed = MailboxFactory(address="old@shop.test", imap_password_sealed="typed before sealing")
+    sealed = MailboxFactory(address="new@shop.test", imap_password_sealed=seal("sealed already"))
+
+    migration.seal_stored_passwords(apps, None)
+    migration.seal_stored_passwords(apps, None)  # again: nothing is sealed twice
+
+    typed.refresh_from_db()
+    sealed.refresh_from_db()
+    assert unseal(typed.imap_password_sealed) == "typed before sealing"
+    assert unseal(sealed.imap_password_sealed) == "sealed already"
 
 
 def test_only_admins_manage_mailboxes(lead: Actor) -> None:

@@ -13,10 +13,11 @@ from django.utils import timezone
 
 from rapport.channels.email.imap import encode_folder
 from rapport.channels.models import DeliveryStatus, InboundDelivery, Mailbox
-from rapport.channels.services.imap_polling import poll_mailbox
+from rapport.channels.services.imap_polling import KEYS_CHANGED_ERROR, poll_mailbox
 from rapport.channels.tasks_imap import poll_imap_mailboxes
 from rapport.channels.tests.email.fake_imap import FakeImapServer
 from rapport.channels.tests.factories import an_email
+from rapport.core.sealed import seal
 from rapport.desk.models import Conversation, Message
 
 # Processing runs on commit (the test settings' ImmediateBackend), which needs real commits.
@@ -31,13 +32,13 @@ def server() -> Iterator[FakeImapServer]:
         yield running
 
 
-def imap_mailbox(server: FakeImapServer, **fields: object) -> Mailbox:
+def imap_mailbox(server: FakeImapServer, *, imap_password: str = PASSWORD, **fields: object) -> Mailbox:
     values: dict[str, object] = {
         "imap_host": "127.0.0.1",
         "imap_port": server.port,
         "imap_use_tls": False,
         "imap_username": "support@shop.test",
-        "imap_password": PASSWORD,
+        "imap_password_sealed": seal(imap_password),
         **fields,
     }
     return a_mailbox(address="support@shop.test", **values)
@@ -184,7 +185,7 @@ def test_the_next_poll_after_a_failure_tries_again_and_clears_the_error(server: 
     server.add(an_email())
     mailbox = imap_mailbox(server, imap_password="wrong horse")
     poll(mailbox)
-    Mailbox.objects.filter(pk=mailbox.pk).update(imap_password=PASSWORD)
+    Mailbox.objects.filter(pk=mailbox.pk).update(imap_password_sealed=seal(PASSWORD))
 
     stored = poll(mailbox)
 
@@ -192,12 +193,30 @@ def test_the_next_poll_after_a_failure_tries_again_and_clears_the_error(server: 
     assert mailbox.imap_error == ""
 
 
+def test_a_password_sealed_under_other_keys_asks_for_it_again_and_reads_nothing(
+    server: FakeImapServer, settings: object
+) -> None:
+    server.add(an_email())
+    mailbox = imap_mailbox(server)
+    settings.RAPPORT_SEALING_KEYS = ["a key this server never had"]  # type: ignore[attr-defined]
+
+    stored = poll(mailbox)
+
+    assert stored == 0
+    assert mailbox.imap_error == KEYS_CHANGED_ERROR
+    assert server.fetched == []
+
+
 def test_an_unreachable_server_is_recorded() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
     mailbox = a_mailbox(
-        imap_host="127.0.0.1", imap_port=closed_port, imap_use_tls=False, imap_username="u", imap_password="p"
+        imap_host="127.0.0.1",
+        imap_port=closed_port,
+        imap_use_tls=False,
+        imap_username="u",
+        imap_password_sealed=seal("p"),
     )
 
     stored = poll(mailbox)
@@ -222,7 +241,11 @@ def test_a_server_that_never_answers_times_out_and_is_recorded() -> None:
         silent.listen()
         port = silent.getsockname()[1]
         mailbox = a_mailbox(
-            imap_host="127.0.0.1", imap_port=port, imap_use_tls=False, imap_username="u", imap_password="p"
+            imap_host="127.0.0.1",
+            imap_port=port,
+            imap_use_tls=False,
+            imap_username="u",
+            imap_password_sealed=seal("p"),
         )
 
         stored = poll_mailbox(mailbox.pk, timeout=0.3)
