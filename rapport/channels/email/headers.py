@@ -1,7 +1,7 @@
 """What the channels read of a message before it is parsed: its Message-ID and sender, headers only.
 
 The listener and the mail import need them for the dedupe key while storing the raw bytes; the body
-is read later, by a task, and only there (parsing.py).
+is read later, by a task, and only there (the parsing package).
 """
 
 from __future__ import annotations

@@ -53,7 +53,7 @@ AUTO_REPLY = "auto_reply"
 # email._header_value_parser has known IndexError/AttributeError paths, recurses on
 # nested comments and quoted strings, and in 3.11 leaves `pos` unbound in
 # _get_ptext_to_endchars for a domain literal left open after white space ("a@[ ":
-# UnboundLocalError, a NameError); a date can overflow. Found by fuzzing; parsing.py
+# UnboundLocalError, a NameError); a date can overflow. Found by fuzzing; the parsing package
 # shares the set.
 HEADER_ERRORS: tuple[type[Exception], ...] = (
     MessageError,
