@@ -1,7 +1,7 @@
 """Benchmark inbound email end to end: SMTP to a stored, threaded desk message, on SQLite.
 
-Starts the real listener (`manage.py smtp`) and a task worker (`manage.py db_worker`) as `make run`
-does, on a fresh SQLite database under bench/out/inbound/. Sender threads deliver --messages emails
+Starts the real listener (`manage.py smtp`) and two task workers (`manage.py db_worker`, niced) as
+`make run` does, on a fresh SQLite database under bench/out/inbound/. Sender threads deliver --messages emails
 over SMTP (a mix of first contacts and replies that thread by In-Reply-To, a fifth with an attachment);
 the clock stops when every delivery is processed. Also prints the rate of SMTP acceptance alone and
 the bare parse rate of the same messages with the standard library (email.message_from_bytes with
@@ -124,10 +124,21 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+# `manage.py serve` runs its task workers this much nicer (serve.TASK_WORKER_NICENESS); so does the bench.
+TASK_WORKER_NICENESS = 5
+
+
 def manage(env: dict[str, str], *args: str, background: bool = False) -> subprocess.Popen[bytes]:
     argv = [sys.executable, str(ROOT / "manage.py"), *args]
     if background:
-        return subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        niceness = TASK_WORKER_NICENESS if "db_worker" in args else 0
+        return subprocess.Popen(
+            argv,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=(lambda: os.nice(niceness)) if niceness else None,
+        )
     subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)
     return subprocess.Popen(["true"])
 

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from rapport.core.management.commands.serve import TASK_WORKER_NICENESS
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -26,6 +28,15 @@ def _free_port() -> int:
 def _children(pid: int) -> list[int]:
     out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
     return [int(line) for line in out.stdout.split()]
+
+
+def _niceness(pid: int) -> int:
+    # /proc/<pid>/stat: the 19th field is the nice value; the command name (2nd) may hold spaces.
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
+def _is_task_worker(pid: int) -> bool:
+    return b"db_worker" in Path(f"/proc/{pid}/cmdline").read_bytes()
 
 
 @pytest.mark.skipif(os.environ.get("DATABASE_URL", "") != "", reason="runs the embedded SQLite mode only")
@@ -64,6 +75,8 @@ def test_serve_answers_http_and_smtp_and_ctrl_c_stops_all_five(tmp_path: Path) -
             except OSError:
                 time.sleep(0.2)
         children = _children(server.pid)
+        nicer = {pid: _niceness(pid) - _niceness(server.pid) for pid in children}
+        workers = {pid for pid in children if _is_task_worker(pid)}
 
         server.send_signal(signal.SIGINT)
         output = server.communicate(timeout=30)[0].decode()
@@ -75,6 +88,10 @@ def test_serve_answers_http_and_smtp_and_ctrl_c_stops_all_five(tmp_path: Path) -
     assert smtp_greeting[0] == 220
     assert b"Rapport" in smtp_greeting[1]
     assert len(children) == 5  # web server, two task workers, clock, SMTP listener
+    # The workers give way to the processes people wait on; the parent's own niceness is kept.
+    assert len(workers) == 2
+    assert {pid: nicer[pid] for pid in workers} == dict.fromkeys(workers, TASK_WORKER_NICENESS)
+    assert all(nicer[pid] == 0 for pid in children if pid not in workers)
     assert f"Rapport is running on http://127.0.0.1:{port}/" in output
     assert "Rapport stopped." in output
     assert server.returncode == 0
