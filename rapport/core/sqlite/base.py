@@ -34,8 +34,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def get_connection_params(self) -> dict[str, Any]:
         params: dict[str, Any] = super().get_connection_params()
         self.lock_timeout = float(params.get("timeout", _DEFAULT_TIMEOUT_SECONDS))
-        params["timeout"] = 0
         return params
+
+    def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
+        # Opened and set up (the PRAGMAs, WAL on a new file) under SQLite's own handler, as processes
+        # starting together may; only then is the handler turned off for the retries below.
+        connection = super().get_new_connection(conn_params)
+        connection.execute("PRAGMA busy_timeout = 0")
+        return connection
 
     def create_cursor(self, name: str | None = None) -> Any:
         cursor = self.connection.cursor(factory=RetryingCursor)

@@ -113,3 +113,21 @@ def test_the_project_runs_on_this_backend() -> None:
         pytest.skip("the suite runs on PostgreSQL")
     assert isinstance(connections["default"], DatabaseWrapper)
     assert settings.DATABASES["default"]["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+def test_a_connection_opened_while_another_writes_sets_itself_up_then_waits_by_retrying(
+    open_connection: Any,
+) -> None:
+    holder = open_connection()
+    started = threading.Event()
+    holding = in_background(hold_the_lock, holder, 0.3, started)
+    started.wait(5)
+
+    late = open_connection()
+    with late.cursor() as cursor:  # opens now: its PRAGMAs run while the lock is held
+        cursor.execute("PRAGMA busy_timeout")
+        busy_timeout = cursor.fetchone()[0]
+        cursor.execute("INSERT INTO item (name) VALUES ('late')")
+    holding.join()
+
+    assert busy_timeout == 0  # SQLite's sleeping handler is off; the backend retries instead
