@@ -45,6 +45,34 @@ def dedupe_key(*, kind: str, sender: str, external_id: str, raw: bytes) -> str:
     return hashlib.sha256(basis).hexdigest()
 
 
+@dataclass(frozen=True)
+class DeliveryInput:
+    kind: str
+    source: str
+    raw: bytes
+    sender: str = ""
+    external_id: str = ""
+    remote_addr: str = ""
+
+    def dedupe_key(self) -> str:
+        return dedupe_key(kind=self.kind, sender=self.sender, external_id=self.external_id, raw=self.raw)
+
+
+def _delivery_row(item: DeliveryInput, *, key: str, received_at: datetime) -> InboundDelivery:
+    """The row of a raw input, its text fields cut to their columns."""
+    return InboundDelivery(
+        kind=item.kind,
+        source=item.source[:254],
+        external_id=item.external_id[:998],
+        sender=item.sender[:254],
+        dedupe_key=key,
+        raw=item.raw,
+        size=len(item.raw),
+        remote_addr=item.remote_addr[:64],
+        received_at=received_at,
+    )
+
+
 def store_delivery(
     *,
     kind: str,
@@ -62,20 +90,14 @@ def store_delivery(
     and stores nothing, so a retrying sender has one effect. Processing is queued after the commit,
     unless the caller processes it at once itself (enqueue=False; the sweep still covers a crash).
     """
-    key = dedupe_key(kind=kind, sender=sender, external_id=external_id, raw=raw)
+    item = DeliveryInput(
+        kind=kind, source=source, raw=raw, sender=sender, external_id=external_id, remote_addr=remote_addr
+    )
+    key = item.dedupe_key()
     try:
         with transaction.atomic():
-            delivery = InboundDelivery.objects.create(
-                kind=kind,
-                source=source[:254],
-                external_id=external_id[:998],
-                sender=sender[:254],
-                dedupe_key=key,
-                raw=raw,
-                size=len(raw),
-                remote_addr=remote_addr[:64],
-                received_at=received_at or timezone.now(),
-            )
+            delivery = _delivery_row(item, key=key, received_at=received_at or timezone.now())
+            delivery.save(force_insert=True)
             if enqueue:
                 transaction.on_commit(lambda: _enqueue(delivery.pk))
     except IntegrityError:
@@ -84,16 +106,6 @@ def store_delivery(
             raise
         return existing, False
     return delivery, True
-
-
-@dataclass(frozen=True)
-class DeliveryInput:
-    kind: str
-    source: str
-    raw: bytes
-    sender: str = ""
-    external_id: str = ""
-    remote_addr: str = ""
 
 
 def store_deliveries(items: Sequence[DeliveryInput]) -> int:
@@ -106,21 +118,9 @@ def store_deliveries(items: Sequence[DeliveryInput]) -> int:
     now = timezone.now()
     rows: dict[str, InboundDelivery] = {}
     for item in items:
-        key = dedupe_key(kind=item.kind, sender=item.sender, external_id=item.external_id, raw=item.raw)
-        rows.setdefault(
-            key,
-            InboundDelivery(
-                kind=item.kind,
-                source=item.source[:254],
-                external_id=item.external_id[:998],
-                sender=item.sender[:254],
-                dedupe_key=key,
-                raw=item.raw,
-                size=len(item.raw),
-                remote_addr=item.remote_addr[:64],
-                received_at=now,
-            ),
-        )
+        key = item.dedupe_key()
+        if key not in rows:
+            rows[key] = _delivery_row(item, key=key, received_at=now)
     try:
         with transaction.atomic():
             taken = set(
@@ -238,7 +238,10 @@ def _process(candidates: QuerySet[InboundDelivery], *, skip_locked: bool = False
     as a whole (those inserts, the commit), nothing of it is kept and each delivery is written again
     alone, so the one at fault is quarantined and the others are not held up by it.
     """
-    readings = {pk: _read(kind, bytes(raw)) for pk, kind, raw in candidates.values_list("pk", "kind", "raw")}
+    with remembered_reads():  # a reader's settings (the attachment limit) are read once for the batch
+        readings = {
+            pk: _read(kind, bytes(raw)) for pk, kind, raw in candidates.values_list("pk", "kind", "raw")
+        }
     if not readings:
         return {}
     try:
