@@ -6,10 +6,10 @@ most of the time, and on SQLite an open write transaction would hold up inbound 
 cursor, writes the signals, raises the alerts and moves the cursor in one transaction. One worker scores
 at a time (a turn taken on the cursor row, given up after ``TURN_FOR`` by a worker that died); should two
 still meet, signals are written once and alerts are unique by cause. A crash scores the batch again
-rather than losing it. Ids can commit out of order on
-PostgreSQL (a long mail transaction may commit a smaller id after a larger one was scored), so each run
-also looks back ``STRAGGLER_IDS`` ids behind the cursor for inbound messages that have no signal yet: a
-late commit is scored by the next run instead of being passed by.
+rather than losing it. Ids can commit out of order on PostgreSQL (a long mail transaction may commit a
+smaller id after a larger one was scored), so each run also looks back ``STRAGGLER_IDS`` ids behind the
+cursor for inbound messages that have no signal yet: a late commit is scored by the next run instead of
+being passed by.
 
 No model runs inside the mail path: receiving a message only queues one scoring task after commit
 (``queue_scoring_on_commit``, at most one per transaction).
@@ -113,25 +113,34 @@ def unscored_count() -> int:
 
 
 def _score_after_cursor(name: str, *, limit: int, replace: bool) -> ScoringResult:
-    if not _take_turn(name):
+    turn = _take_turn(name)
+    if turn is None:
         after = ScoringCursor.objects.values_list("last_message_id", flat=True).get(name=name)
         return ScoringResult(scored=0, last_message_id=after, alerts=0, busy=True)
     try:
         return _score_in_turn(name, limit=limit, replace=replace)
     finally:
-        ScoringCursor.objects.filter(name=name).update(busy_until=None)
+        _end_turn(name, turn)
 
 
-def _take_turn(name: str) -> bool:
+def _take_turn(name: str) -> datetime | None:
+    """The end of this worker's turn at the cursor, or None while another worker's turn runs."""
     now = timezone.now()
+    until = now + TURN_FOR
     with transaction.atomic():
         ScoringCursor.objects.get_or_create(name=name)
         # One conditional UPDATE: of two workers asking at once, exactly one matches the row.
-        return bool(
+        taken = (
             ScoringCursor.objects.filter(name=name)
             .filter(Q(busy_until__isnull=True) | Q(busy_until__lt=now))
-            .update(busy_until=now + TURN_FOR)
+            .update(busy_until=until)
         )
+    return until if taken else None
+
+
+def _end_turn(name: str, turn: datetime) -> None:
+    # Only this turn: had it run out and another worker taken the cursor, that worker's turn stays.
+    ScoringCursor.objects.filter(name=name, busy_until=turn).update(busy_until=None)
 
 
 def _score_in_turn(name: str, *, limit: int, replace: bool) -> ScoringResult:

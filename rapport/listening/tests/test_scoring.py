@@ -270,6 +270,19 @@ def test_while_one_worker_has_its_turn_another_scores_nothing_until_the_turn_end
     assert ScoringCursor.objects.get(name=scoring.MESSAGES_CURSOR).busy_until is None
 
 
+def test_a_worker_whose_turn_ran_out_leaves_the_turn_another_worker_took_since() -> None:
+    stalled = scoring._take_turn(scoring.MESSAGES_CURSOR)
+    assert stalled is not None
+    with time_machine.travel(timezone.now() + scoring.TURN_FOR + timedelta(seconds=1)):
+        taken = scoring._take_turn(scoring.MESSAGES_CURSOR)
+        assert taken is not None
+
+        scoring._end_turn(scoring.MESSAGES_CURSOR, stalled)  # the stalled worker finishes at last
+
+        assert ScoringCursor.objects.get(name=scoring.MESSAGES_CURSOR).busy_until == taken
+        assert scoring.score_new_messages().busy
+
+
 def test_the_scoring_task_steps_aside_while_customers_mail_waits_and_queues_the_next_batch() -> None:
     from rapport.channels.models import ChannelKind
     from rapport.channels.services.deliveries import store_delivery
