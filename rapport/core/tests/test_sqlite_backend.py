@@ -56,17 +56,18 @@ def hold_the_lock(wrapper: DatabaseWrapper, seconds: float, started: threading.E
         cursor.execute("COMMIT")
 
 
-def in_background(target: Any, *args: Any) -> threading.Thread:
-    thread = threading.Thread(target=target, args=args)
+def lock_held(holder: DatabaseWrapper, seconds: float) -> threading.Thread:
+    """Another connection holds the write lock for `seconds` from now; join the thread when done."""
+    started = threading.Event()
+    thread = threading.Thread(target=hold_the_lock, args=(holder, seconds, started))
     thread.start()
+    started.wait(5)
     return thread
 
 
 def test_a_transaction_waits_for_the_lock_and_writes_once_it_is_free(open_connection: Any) -> None:
     holder, waiter = open_connection(), open_connection()
-    started = threading.Event()
-    holding = in_background(hold_the_lock, holder, 0.3, started)
-    started.wait(5)
+    holding = lock_held(holder, 0.3)
 
     with waiter.cursor() as cursor:
         cursor.execute("BEGIN IMMEDIATE")
@@ -81,9 +82,7 @@ def test_a_transaction_waits_for_the_lock_and_writes_once_it_is_free(open_connec
 
 def test_a_write_outside_a_transaction_waits_too_instead_of_failing(open_connection: Any) -> None:
     holder, waiter = open_connection(), open_connection()
-    started = threading.Event()
-    holding = in_background(hold_the_lock, holder, 0.3, started)
-    started.wait(5)
+    holding = lock_held(holder, 0.3)
 
     with waiter.cursor() as cursor:
         cursor.execute("INSERT INTO item (name) VALUES ('autocommit')")
@@ -97,9 +96,7 @@ def test_a_write_outside_a_transaction_waits_too_instead_of_failing(open_connect
 
 def test_a_writer_gives_up_with_database_is_locked_once_its_timeout_passes(open_connection: Any) -> None:
     holder, impatient = open_connection(), open_connection(timeout=0.2)
-    started = threading.Event()
-    holding = in_background(hold_the_lock, holder, 1.0, started)
-    started.wait(5)
+    holding = lock_held(holder, 1.0)
 
     with pytest.raises(OperationalError, match="database is locked"), impatient.cursor() as cursor:
         cursor.execute("BEGIN IMMEDIATE")
@@ -119,9 +116,7 @@ def test_a_connection_opened_while_another_writes_sets_itself_up_then_waits_by_r
     open_connection: Any,
 ) -> None:
     holder = open_connection()
-    started = threading.Event()
-    holding = in_background(hold_the_lock, holder, 0.3, started)
-    started.wait(5)
+    holding = lock_held(holder, 0.3)
 
     late = open_connection()
     with late.cursor() as cursor:  # opens now: its PRAGMAs run while the lock is held
